@@ -1,0 +1,1 @@
+"""aig-feedback: the human-review queue for Cloudflare AI Gateway, in Slack."""

@@ -1,0 +1,231 @@
+"""Settings from the environment (and a `.env` file in the working directory).
+
+The only module that reads environment variables. Every problem is collected and reported
+in one `ConfigError`, so a person fixing a deployment sees all of them at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger  # validates crontab syntax the way it will run
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_CLOUDFLARE_API_BASE_URL = "https://api.cloudflare.com/client/v4"
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_RATER_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
+_GATEWAY_ID = re.compile(r"^[a-z0-9_]+(?:-[a-z0-9_]+)*$")
+
+
+class ConfigError(Exception):
+    """The configuration is incomplete or invalid; `problems` lists every issue found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot is configured with. Secrets are kept out of `repr`."""
+
+    slack_bot_token: str = field(repr=False)
+    cloudflare_api_token: str = field(repr=False)
+    cloudflare_account_id: str
+    cloudflare_gateway_id: str
+    feedback_channel: str
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    cloudflare_api_base_url: str = DEFAULT_CLOUDFLARE_API_BASE_URL
+    sample_size: int = 5
+    sample_cron: str = "0 10,15 * * 1-5"
+    sample_interval_seconds: float | None = None
+    timezone: str = "UTC"
+    database_url: str = "sqlite:///aig-feedback.db"
+    allowed_raters: frozenset[str] = frozenset()
+    port: int = 3000
+    gateway_budget: int = 600
+    lookup_channels: frozenset[str] = frozenset()
+    redact: bool = True
+    write_score: bool = False
+    write_metadata: bool = False
+    digest_cron: str = "0 9 * * 1"
+    config_file: str | None = None
+
+    @property
+    def socket_mode_available(self) -> bool:
+        """Whether an app-level token makes Socket Mode possible."""
+        return bool(self.slack_app_token)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The timezone crontabs are read in."""
+        return ZoneInfo(self.timezone)
+
+
+def read_environment(cwd: Path | None = None) -> dict[str, str]:
+    """The process environment over the `.env` file in `cwd`: the real environment wins."""
+    env_file = (cwd or Path.cwd()) / ".env"
+    merged: dict[str, str] = {}
+    if env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    need_signing_secret: bool = False,
+    need_slack: bool = True,
+    need_cloudflare: bool = True,
+) -> Settings:
+    """Parse and validate settings; raise ConfigError naming every problem."""
+    env = read_environment() if env is None else env
+    problems: list[str] = []
+
+    def get(name: str, default: str = "") -> str:
+        return env.get(name, default).strip()
+
+    def required(name: str, needed: bool = True) -> str:
+        value = get(name)
+        if needed and not value:
+            problems.append(f"{name} is required but not set")
+        return value
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        raw = get(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            problems.append(f"{name} must be a whole number, got {raw!r}")
+            return default
+        if not low <= value <= high:
+            problems.append(f"{name} must be between {low} and {high}, got {value}")
+            return default
+        return value
+
+    def switch(name: str, default: bool) -> bool:
+        raw = get(name).lower()
+        if not raw:
+            return default
+        if raw in {"on", "true", "1", "yes"}:
+            return True
+        if raw in {"off", "false", "0", "no"}:
+            return False
+        problems.append(f"{name} must be 'on' or 'off', got {raw!r}")
+        return default
+
+    def id_list(name: str, pattern: re.Pattern[str], what: str) -> frozenset[str]:
+        items = {item.strip() for item in get(name).split(",") if item.strip()}
+        bad = sorted(item for item in items if not pattern.match(item))
+        if bad:
+            problems.append(f"{name} must list {what}; not valid: {', '.join(bad)}")
+        return frozenset(items - set(bad))
+
+    bot_token = required("SLACK_BOT_TOKEN", need_slack)
+    if bot_token and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'")
+    app_token = get("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
+    signing_secret = required("SLACK_SIGNING_SECRET", need_signing_secret)
+
+    cf_token = required("CLOUDFLARE_API_TOKEN", need_cloudflare)
+    account = required("CLOUDFLARE_ACCOUNT_ID", need_cloudflare)
+    if account and not _ACCOUNT_ID.match(account):
+        problems.append("CLOUDFLARE_ACCOUNT_ID must be the 32-character hex account ID")
+    gateway = required("CLOUDFLARE_GATEWAY_ID", need_cloudflare)
+    if gateway and not (len(gateway) <= 64 and _GATEWAY_ID.match(gateway)):
+        problems.append("CLOUDFLARE_GATEWAY_ID must be a gateway ID like 'my-gateway'")
+    channel = required("AIG_FEEDBACK_CHANNEL", need_slack)
+    if channel and not _CHANNEL_ID.match(channel):
+        problems.append(
+            "AIG_FEEDBACK_CHANNEL must be a channel ID like C0123ABCD (not a #name); "
+            "find it in the channel's details in Slack"
+        )
+
+    slack_api_url = get("SLACK_API_URL", DEFAULT_SLACK_API_URL) or DEFAULT_SLACK_API_URL
+    cf_base = get("CLOUDFLARE_API_BASE_URL", DEFAULT_CLOUDFLARE_API_BASE_URL)
+    for name, url in (("SLACK_API_URL", slack_api_url), ("CLOUDFLARE_API_BASE_URL", cf_base)):
+        if not url.startswith(("http://", "https://")):
+            problems.append(f"{name} must be an http(s) URL, got {url!r}")
+
+    sample_size = integer("AIG_SAMPLE_SIZE", 5, 1, 20)
+    timezone = get("AIG_TIMEZONE", "UTC") or "UTC"
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"AIG_TIMEZONE {timezone!r} is not a known IANA timezone (e.g. Europe/Paris)"
+        )
+        tz = ZoneInfo("UTC")
+        timezone = "UTC"
+    crons = {}
+    for name, default in (("AIG_SAMPLE_CRON", "0 10,15 * * 1-5"), ("AIG_DIGEST_CRON", "0 9 * * 1")):
+        crons[name] = get(name, default) or default
+        try:
+            CronTrigger.from_crontab(crons[name], timezone=tz)
+        except ValueError as exc:
+            problems.append(f"{name} {crons[name]!r} is not a valid crontab: {exc}")
+    interval: float | None = None
+    raw_interval = get("AIG_SAMPLE_INTERVAL_SECONDS")
+    if raw_interval:
+        try:
+            interval = float(raw_interval)
+        except ValueError:
+            problems.append(
+                f"AIG_SAMPLE_INTERVAL_SECONDS must be a number of seconds, got {raw_interval!r}"
+            )
+        else:
+            if interval <= 0:
+                problems.append("AIG_SAMPLE_INTERVAL_SECONDS must be greater than 0")
+                interval = None
+
+    database_url = (
+        get("AIG_DATABASE_URL", "sqlite:///aig-feedback.db") or "sqlite:///aig-feedback.db"
+    )
+    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        problems.append("AIG_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+    settings = Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=slack_api_url,
+        cloudflare_api_token=cf_token,
+        cloudflare_account_id=account,
+        cloudflare_gateway_id=gateway,
+        cloudflare_api_base_url=cf_base.rstrip("/"),
+        feedback_channel=channel,
+        sample_size=sample_size,
+        sample_cron=crons["AIG_SAMPLE_CRON"],
+        sample_interval_seconds=interval,
+        timezone=timezone,
+        database_url=database_url,
+        allowed_raters=id_list(
+            "AIG_ALLOWED_RATERS", _RATER_ID, "Slack user IDs (U…) or user-group IDs (S…)"
+        ),
+        port=integer("PORT", 3000, 0, 65535),
+        gateway_budget=integer("AIG_GATEWAY_BUDGET", 600, 10, 1200),
+        lookup_channels=id_list("AIG_LOOKUP_CHANNELS", _CHANNEL_ID, "channel IDs (C…)"),
+        redact=switch("AIG_REDACT", True),
+        write_score=switch("AIG_WRITE_SCORE", False),
+        write_metadata=switch("AIG_WRITE_METADATA", False),
+        digest_cron=crons["AIG_DIGEST_CRON"],
+        config_file=get("AIG_CONFIG") or None,
+    )
+    if problems:
+        raise ConfigError(problems)
+    return settings
