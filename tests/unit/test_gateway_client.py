@@ -1,0 +1,211 @@
+"""The gateway client's requests and its translation of Cloudflare's answers, via MockTransport."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from bot.gateway import (
+    BadRequest,
+    Budget,
+    GatewayClient,
+    ListQuery,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unavailable,
+)
+
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+PREFIX = f"/client/v4/accounts/{ACCOUNT}/ai-gateway/gateways/gw-1"
+LOG = {
+    "id": "01JADMCQQQBWH3NXZ5GCRN98DP",
+    "created_at": "2026-11-27T10:00:00.123Z",
+    "provider": "openai",
+    "model": "gpt-4o-mini",
+    "path": "/v1/chat/completions",
+    "duration": 812,
+    "success": True,
+    "cached": False,
+    "tokens_in": None,
+    "tokens_out": 12,
+    "cost": 0.00012,
+    "metadata": '{"team": "support", "user": 12, "nested": {"x": 1}}',
+    "brand_new_field": [1, 2],
+}
+
+
+def client_with(handler: Callable[[httpx.Request], httpx.Response]) -> GatewayClient:
+    return GatewayClient(
+        base_url="https://api.example.test/client/v4",
+        account_id=ACCOUNT,
+        gateway_id="gw-1",
+        token="secret-token",
+        budget=Budget(100),
+        transport=httpx.MockTransport(handler),
+    )
+
+
+async def test_list_sends_documented_params_and_parses_page() -> None:
+    """list_logs sends page/per_page/order and dates, and reads total_count without total_pages."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200,
+            json={
+                "result": [LOG],
+                "result_info": {"page": 3, "per_page": 50, "count": 1, "total_count": 101},
+                "success": True,
+            },
+        )
+
+    client = client_with(handler)
+    page = await client.list_logs(ListQuery(page=3, per_page=500))
+    request = seen[0]
+    assert request.url.path == PREFIX + "/logs"
+    assert request.headers["authorization"] == "Bearer secret-token"
+    assert request.url.params["per_page"] == "50"  # clamped to the API's maximum
+    assert request.url.params["order_by_direction"] == "desc"
+    assert page.total_count == 101 and page.page_count == 3
+    log = page.logs[0]
+    assert log.tokens_in is None and log.tokens_out == 12
+    assert dict(log.metadata) == {"team": "support", "user": 12}
+    assert log.feedback is None
+
+
+async def test_get_reads_feedback_when_reported() -> None:
+    """get_log exposes feedback when the gateway includes it."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == PREFIX + "/logs/01JADMCQQQBWH3NXZ5GCRN98DP"
+        return httpx.Response(200, json={"result": {**LOG, "feedback": -1}, "success": True})
+
+    log = await client_with(handler).get_log("01JADMCQQQBWH3NXZ5GCRN98DP")
+    assert log.feedback == -1 and log.model == "gpt-4o-mini"
+
+
+async def test_patch_sends_only_feedback() -> None:
+    """patch_log sends a JSON body with just the feedback value."""
+    bodies: list[object] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.method == "PATCH"
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json={"result": {}, "success": True})
+
+    await client_with(handler).patch_log("L1", feedback=1)
+    assert bodies == [{"feedback": 1}]
+
+
+async def test_patch_rejects_values_outside_the_three_documented() -> None:
+    """Only -1, 0 and 1 are ever sent as feedback."""
+    client = client_with(lambda r: httpx.Response(200, json={"result": {}, "success": True}))
+    with pytest.raises(ValueError, match="feedback"):
+        await client.patch_log("L1", feedback=2)
+
+
+async def test_log_ids_are_escaped_in_paths() -> None:
+    """A log ID cannot change the path it is put in."""
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.raw_path.decode())
+        return httpx.Response(200, json={"result": {**LOG, "id": "x"}, "success": True})
+
+    await client_with(handler).get_log("../../x?y")
+    assert paths[0].endswith("/logs/..%2F..%2Fx%3Fy")
+
+
+async def test_bodies_are_raw_and_missing_ones_are_none() -> None:
+    """Request/response bodies come back unwrapped; a 404 body means 'not stored'."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/request"):
+            return httpx.Response(200, json={"messages": [{"role": "user", "content": "hi"}]})
+        return httpx.Response(
+            404, json={"errors": [{"code": 7002, "message": "Not Found"}], "success": False}
+        )
+
+    request, response = await client_with(handler).bodies("L1")
+    assert request is not None and request.data["messages"][0]["content"] == "hi"
+    assert response is None
+
+
+@pytest.mark.parametrize(
+    ("status", "envelope", "error"),
+    [
+        (404, {"errors": [{"code": 7002, "message": "Not Found"}], "success": False}, NotFound),
+        (
+            403,
+            {"errors": [{"code": 10000, "message": "Authentication error"}], "success": False},
+            PermissionDenied,
+        ),
+        (
+            401,
+            {"errors": [{"code": 9109, "message": "Invalid access token"}], "success": False},
+            PermissionDenied,
+        ),
+        (400, {"errors": [{"message": "bad"}], "result": {}, "success": False}, BadRequest),
+        (500, {"errors": [{"code": 10001, "message": "Internal"}], "success": False}, Unavailable),
+        (502, None, Unavailable),
+    ],
+)
+async def test_error_envelopes_become_our_exceptions(
+    status: int, envelope: object, error: type[Exception]
+) -> None:
+    """Cloudflare's error answers map onto the gateway's exception hierarchy."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if envelope is None:
+            return httpx.Response(status, text="<html>bad gateway</html>")
+        return httpx.Response(status, json=envelope)
+
+    with pytest.raises(error):
+        await client_with(handler).get_log("L1")
+
+
+async def test_429_carries_retry_after_and_pauses_the_budget() -> None:
+    """A 429 raises RateLimited with Retry-After and pauses every later call."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            429,
+            headers={"Retry-After": "42"},
+            json={"errors": [{"code": 971, "message": "Please wait"}], "success": False},
+        )
+
+    client = client_with(handler)
+    with pytest.raises(RateLimited) as caught:
+        await client.patch_log("L1", feedback=1)
+    assert caught.value.retry_after == 42 and caught.value.code == 971
+    assert 40 < client.budget.paused_for() <= 42
+
+
+async def test_429_without_retry_after_waits_five_minutes() -> None:
+    """Without Retry-After the documented five-minute block is assumed."""
+    client = client_with(lambda r: httpx.Response(429, json={"success": False, "errors": []}))
+    with pytest.raises(RateLimited) as caught:
+        await client.get_log("L1")
+    assert caught.value.retry_after == 300
+
+
+async def test_timeouts_and_connection_errors_are_unavailable() -> None:
+    """Network failures become Unavailable (retryable)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectTimeout("slow", request=request)
+
+    with pytest.raises(Unavailable) as caught:
+        await client_with(handler).get_log("L1")
+    assert caught.value.retryable
+
+
+async def test_token_never_in_repr() -> None:
+    """The client's repr names the gateway, never the token."""
+    client = client_with(lambda r: httpx.Response(200))
+    assert "secret-token" not in repr(client)
