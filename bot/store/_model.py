@@ -1,0 +1,156 @@
+"""The store's port (a Protocol) and the values that cross it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.cards import Card
+from bot.votes import SyncStatus, Vote
+
+SCHEMA_VERSION = 1
+DOUBLE_CLICK_SECONDS = 1.5  # the same button again this soon is one click delivered twice
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A 👍/👎 press as Slack delivered it."""
+
+    log_id: str
+    rater: str
+    clicked: int  # +1 or -1
+    action_ts: str  # Slack's id for this press: a redelivery carries the same one
+    at: datetime
+    channel: str | None = None
+    message_ts: str | None = None
+    response_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClickOutcome:
+    """What a click did to the ledger."""
+
+    recorded: bool  # False for a redelivered or double click: nothing changed
+    value: int  # the rater's vote now
+    generation: int  # the log's outbox generation after this click
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A log posted (or being posted) to a channel."""
+
+    log_id: str
+    channel: str
+    ts: str | None  # None while the post is reserved but not yet confirmed by Slack
+    posted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A log whose verdict must be written to the gateway and shown in Slack."""
+
+    log_id: str
+    generation: int
+    attempts: int
+    next_attempt_at: datetime
+    enqueued_at: datetime
+    response_url: str | None
+    state: str  # "pending", "done" or "parked"
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxDepth:
+    """How much is waiting, for /healthz."""
+
+    pending: int
+    parked: int
+    oldest: datetime | None
+
+
+class Store(Protocol):
+    """Posted samples, the vote ledger and the outbox. Implementations: sqlite, memory."""
+
+    async def migrate(self) -> int:
+        """Create or upgrade the schema; return the schema version now in place."""
+        ...
+
+    async def close(self) -> None:
+        """Release the database."""
+        ...
+
+    async def ping(self) -> bool:
+        """Whether the database answers."""
+        ...
+
+    async def save_card(self, card: Card) -> None:
+        """Remember what a log's message shows (replacing an older card)."""
+        ...
+
+    async def card(self, log_id: str) -> Card | None:
+        """The stored card of a log."""
+        ...
+
+    async def unposted(self, log_ids: Sequence[str]) -> list[str]:
+        """Those of `log_ids` that were never posted, in the given order."""
+        ...
+
+    async def reserve_post(self, log_id: str, channel: str, now: datetime) -> bool:
+        """Claim a log for posting; False if it was ever posted or claimed before."""
+        ...
+
+    async def confirm_post(self, log_id: str, ts: str) -> None:
+        """Record the Slack message that shows a reserved log."""
+        ...
+
+    async def release_post(self, log_id: str) -> None:
+        """Give a reservation back when Slack surely did not post it."""
+        ...
+
+    async def post(self, log_id: str) -> Post | None:
+        """Where a log was posted, if it was."""
+        ...
+
+    async def record_click(self, click: Click) -> ClickOutcome:
+        """Apply a click to the ledger and queue the log's sync, in one transaction."""
+        ...
+
+    async def votes(self, log_id: str) -> list[Vote]:
+        """Every rater's current vote on a log (undone votes included, as 0)."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Pending outbox items whose next attempt is due, oldest first."""
+        ...
+
+    async def outbox_item(self, log_id: str) -> OutboxItem | None:
+        """A log's outbox row, whatever its state."""
+        ...
+
+    async def finish(self, log_id: str, generation: int, status: SyncStatus, now: datetime) -> bool:
+        """Mark a sync done if no click came since `generation`; False leaves it pending."""
+        ...
+
+    async def retry_later(
+        self, log_id: str, generation: int, at: datetime, error: str, status: SyncStatus
+    ) -> None:
+        """Count a failed attempt and schedule the next one."""
+        ...
+
+    async def park(self, log_id: str, generation: int, error: str, status: SyncStatus) -> None:
+        """Stop retrying (the gateway refused the write); a person can retry from Slack."""
+        ...
+
+    async def requeue(self, log_id: str, now: datetime) -> bool:
+        """Make a log's sync due now (the Retry button); False if it has no outbox row."""
+        ...
+
+    async def sync_status(self, log_id: str) -> SyncStatus | None:
+        """The last status shown for a log's sync."""
+        ...
+
+    async def depth(self) -> OutboxDepth:
+        """Outbox counts for health reporting."""
+        ...

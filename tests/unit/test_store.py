@@ -1,0 +1,145 @@
+"""The store's behaviour, identical for the memory and the SQLite file implementations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cards import Card
+from bot.store import Click, MemoryStore, SqliteStore, Store, build_store
+from bot.votes import SyncState, SyncStatus, Tally
+
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    s: Store = MemoryStore() if request.param == "memory" else SqliteStore(str(tmp_path / "s.db"))
+    await s.migrate()
+    yield s
+    await s.close()
+
+
+def click(rater: str, clicked: int, ts: str, at: datetime = T0, log_id: str = "L1") -> Click:
+    return Click(log_id=log_id, rater=rater, clicked=clicked, action_ts=ts, at=at)
+
+
+async def test_migrate_is_idempotent_and_versioned(store: Store) -> None:
+    """Running migrations twice keeps the schema at version 1."""
+    assert await store.migrate() == 1
+
+
+async def test_vote_then_same_vote_again_undoes_it(store: Store) -> None:
+    """Clicking your current vote again (not a double click) clears it."""
+    first = await store.record_click(click("U1", 1, "1.1"))
+    second = await store.record_click(click("U1", 1, "1.2", T0 + timedelta(seconds=5)))
+    assert (first.value, second.value) == (1, 0)
+    assert Tally.from_votes(await store.votes("L1")).verdict == 0
+
+
+async def test_changing_vote_replaces_it(store: Store) -> None:
+    """👍 then 👎 leaves one 👎, not both."""
+    await store.record_click(click("U1", 1, "1.1"))
+    await store.record_click(click("U1", -1, "1.2", T0 + timedelta(seconds=5)))
+    tally = Tally.from_votes(await store.votes("L1"))
+    assert (tally.up, tally.down) == ((), ("U1",))
+
+
+async def test_redelivered_click_counts_once(store: Store) -> None:
+    """The same action_ts delivered twice changes nothing the second time."""
+    await store.record_click(click("U1", 1, "1.1"))
+    again = await store.record_click(click("U1", 1, "1.1", T0 + timedelta(seconds=30)))
+    assert not again.recorded
+    assert Tally.from_votes(await store.votes("L1")).up == ("U1",)
+
+
+async def test_double_click_does_not_undo(store: Store) -> None:
+    """The same button twice within a second is one click, not a vote and its undo."""
+    await store.record_click(click("U1", 1, "1.1"))
+    again = await store.record_click(click("U1", 1, "1.2", T0 + timedelta(milliseconds=400)))
+    assert not again.recorded and again.value == 1
+
+
+async def test_verdict_is_sign_of_sum_with_ties_cleared(store: Store) -> None:
+    """Two 👍 and one 👎 give +1; a 1–1 tie gives 0."""
+    await store.record_click(click("U1", 1, "1"))
+    await store.record_click(click("U2", -1, "2"))
+    assert Tally.from_votes(await store.votes("L1")).verdict == 0
+    await store.record_click(click("U3", 1, "3"))
+    assert Tally.from_votes(await store.votes("L1")).verdict == 1
+
+
+async def test_click_queues_one_outbox_row_per_log(store: Store) -> None:
+    """Many clicks on one log coalesce into one due outbox row with a rising generation."""
+    for i, rater in enumerate(["U1", "U2", "U3"]):
+        await store.record_click(click(rater, 1, str(i)))
+    due = await store.due(T0 + timedelta(seconds=1), 10)
+    assert [(d.log_id, d.generation) for d in due] == [("L1", 3)]
+
+
+async def test_finish_only_when_no_newer_click(store: Store) -> None:
+    """A sync of an older generation leaves the row pending for the newer votes."""
+    await store.record_click(click("U1", 1, "1"))
+    item = (await store.due(T0, 10))[0]
+    await store.record_click(click("U2", 1, "2"))
+    status = SyncStatus(SyncState.VERIFIED, 1)
+    assert not await store.finish("L1", item.generation, status, T0)
+    assert len(await store.due(T0, 10)) == 1
+    newer = (await store.due(T0, 10))[0]
+    assert await store.finish("L1", newer.generation, status, T0)
+    assert await store.due(T0, 10) == []
+    assert await store.sync_status("L1") == status
+
+
+async def test_retry_later_delays_and_park_stops(store: Store) -> None:
+    """retry_later hides the row until its time; park removes it until requeued."""
+    await store.record_click(click("U1", 1, "1"))
+    item = (await store.due(T0, 10))[0]
+    status = SyncStatus(SyncState.RETRYING, 1)
+    await store.retry_later("L1", item.generation, T0 + timedelta(seconds=60), "503", status)
+    assert await store.due(T0 + timedelta(seconds=59), 10) == []
+    again = (await store.due(T0 + timedelta(seconds=61), 10))[0]
+    assert again.attempts == 1
+    await store.park("L1", again.generation, "404", SyncStatus(SyncState.FAILED, 1, "gone"))
+    assert await store.due(T0 + timedelta(days=1), 10) == []
+    assert (await store.depth()).parked == 1
+    assert await store.requeue("L1", T0)
+    assert len(await store.due(T0, 10)) == 1
+
+
+async def test_posts_are_reserved_once(store: Store) -> None:
+    """A log can be reserved for posting only once, and released only before it is confirmed."""
+    assert await store.reserve_post("L1", "C1", T0)
+    assert not await store.reserve_post("L1", "C1", T0)
+    assert await store.unposted(["L1", "L2"]) == ["L2"]
+    await store.confirm_post("L1", "123.456")
+    await store.release_post("L1")
+    post = await store.post("L1")
+    assert post is not None and post.ts == "123.456"
+    await store.reserve_post("L2", "C1", T0)
+    await store.release_post("L2")
+    assert await store.unposted(["L2"]) == ["L2"]
+
+
+async def test_cards_round_trip(store: Store) -> None:
+    """A saved card comes back equal."""
+    card = Card(log_id="L1", created_at=T0, model="m", prompt="hi", metadata={"team": "x"})
+    await store.save_card(card)
+    assert await store.card("L1") == card
+
+
+async def test_sqlite_file_survives_reopen(tmp_path: Path) -> None:
+    """Votes and outbox rows written to the file are there after the process reopens it."""
+    path = str(tmp_path / "durable.db")
+    first = build_store(f"sqlite:///{path}")
+    await first.migrate()
+    await first.record_click(click("U1", -1, "1"))
+    await first.close()
+    second = build_store(f"sqlite:///{path}")
+    await second.migrate()
+    assert [v.value for v in await second.votes("L1")] == [-1]
+    assert len(await second.due(T0 + timedelta(seconds=1), 10)) == 1
+    await second.close()
