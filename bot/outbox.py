@@ -1,0 +1,251 @@
+"""The outbox worker: turns the vote ledger into Cloudflare feedback and an edited message.
+
+For each due outbox row: compute the verdict from every rater's latest vote, PATCH it,
+GET the log to confirm, edit the Slack message(s), then mark the row done — unless a click
+arrived meanwhile, in which case the row stays pending and the newest ledger is written
+next (so many clicks on one log collapse into few writes, and the last write always
+matches the ledger). Transient failures back off with jitter; a 429 waits for Retry-After
+(the gateway client pauses every call); refusals park the row for a person to retry.
+Rows survive restarts: on start every pending row is simply due again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.blocks import lookup_message, sample_message
+from bot.cards import Card
+from bot.gateway import (
+    GatewayClient,
+    GatewayError,
+    NotFound,
+    PermissionDenied,
+    Priority,
+    RateLimited,
+)
+from bot.publisher import SlackError, SlackPublisher
+from bot.store import OutboxItem, Store
+from bot.votes import SyncState, SyncStatus, Tally
+
+logger = logging.getLogger(__name__)
+
+BASE_BACKOFF = 1.0
+MAX_BACKOFF = 300.0
+CONFIRM_RETRIES = (0.2, 0.5, 1.0)  # re-GET delays when the GET disagrees with the write
+
+
+def backoff(attempts: int, rng: random.Random) -> float:
+    """Exponential backoff with full jitter in the upper half, capped."""
+    ceiling: float = min(MAX_BACKOFF, BASE_BACKOFF * 2.0 ** min(attempts, 16))
+    return ceiling * (0.5 + rng.random() / 2)
+
+
+class OutboxWorker:
+    """Drains the outbox; `wake()` after a click makes it look now instead of at the next poll."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        gateway: GatewayClient,
+        publisher: SlackPublisher,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
+        poll_seconds: float = 1.0,
+        concurrency: int = 8,
+    ) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.publisher = publisher
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.poll_seconds = poll_seconds
+        self.concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._stopping = False
+        self.last_error: str | None = None
+
+    def wake(self) -> None:
+        """Look for due work now."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Work until `stop()`."""
+        logger.info("outbox worker started")
+        while not self._stopping:
+            try:
+                await self._fill()
+            except Exception:
+                logger.exception("outbox worker could not read the outbox; retrying")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking work and let in-flight syncs finish (they stay pending if cut off)."""
+        self._stopping = True
+        self._wake.set()
+        tasks = list(self._inflight.values())
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Process everything due now until nothing is due (the demo and `sample` use this)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            await self._fill()
+            if not self._inflight:
+                if not await self.store.due(self.clock(), 1):
+                    return
+                continue
+            await asyncio.wait(list(self._inflight.values()), return_when=asyncio.FIRST_COMPLETED)
+        raise TimeoutError("the outbox did not drain in time")
+
+    @property
+    def busy(self) -> int:
+        """Syncs in flight now."""
+        return len(self._inflight)
+
+    async def _fill(self) -> None:
+        free = self.concurrency - len(self._inflight)
+        if free <= 0 or self._stopping:
+            return
+        for item in await self.store.due(self.clock(), free + len(self._inflight)):
+            if item.log_id in self._inflight or len(self._inflight) >= self.concurrency:
+                continue
+            task = asyncio.create_task(self._guarded(item), name=f"outbox {item.log_id}")
+            self._inflight[item.log_id] = task
+
+    async def _guarded(self, item: OutboxItem) -> None:
+        try:
+            await self.sync(item)
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            logger.exception("sync of log %s failed unexpectedly; retrying later", item.log_id)
+            await self.store.retry_later(
+                item.log_id,
+                item.generation,
+                self.clock() + timedelta(seconds=backoff(item.attempts, self.rng)),
+                self.last_error,
+                SyncStatus(SyncState.RETRYING, detail="unexpected error"),
+            )
+        finally:
+            self._inflight.pop(item.log_id, None)
+            if not self._stopping:
+                self._wake.set()
+
+    async def sync(self, item: OutboxItem) -> None:
+        """Write one log's verdict, confirm it, and show it."""
+        tally = Tally.from_votes(await self.store.votes(item.log_id))
+        verdict = tally.verdict
+        try:
+            await self.gateway.patch_log(item.log_id, feedback=verdict)
+            logger.info(
+                "log %s: feedback %+d written (%d votes)", item.log_id, verdict, tally.count
+            )
+            status = await self._confirm(item.log_id, verdict)
+        except GatewayError as exc:
+            await self._gateway_failed(item, tally, exc)
+            return
+        try:
+            await self._show(item, tally, status)
+        except SlackError as exc:
+            if not exc.permanent:
+                await self._retry(item, f"Slack: {exc}", status)
+                return
+            logger.warning("log %s: message could not be edited: %s", item.log_id, exc)
+        done = await self.store.finish(item.log_id, item.generation, status, self.clock())
+        if done:
+            logger.info("log %s: %s", item.log_id, status.state.value)
+        else:
+            logger.info("log %s: new votes arrived during the sync; syncing again", item.log_id)
+
+    async def _confirm(self, log_id: str, verdict: int) -> SyncStatus:
+        reported: int | None = None
+        for delay in (0.0, *CONFIRM_RETRIES):
+            if delay:
+                await asyncio.sleep(delay)
+            log = await self.gateway.get_log(log_id, priority=Priority.INTERACTIVE)
+            reported = log.feedback
+            if reported is None:
+                return SyncStatus(SyncState.UNVERIFIABLE, verdict)
+            if reported == verdict:
+                return SyncStatus(SyncState.VERIFIED, verdict)
+        logger.warning(
+            "log %s: wrote feedback %+d but the gateway reports %s", log_id, verdict, reported
+        )
+        return SyncStatus(SyncState.MISMATCH, verdict, detail=f"gateway reports {reported}")
+
+    async def _gateway_failed(self, item: OutboxItem, tally: Tally, exc: GatewayError) -> None:
+        self.last_error = str(exc)
+        if isinstance(exc, RateLimited):
+            status = SyncStatus(
+                SyncState.RETRYING,
+                tally.verdict,
+                detail=f"rate limited, retrying in {exc.retry_after:.0f} s",
+            )
+            at = self.clock() + timedelta(seconds=exc.retry_after)
+            await self.store.retry_later(item.log_id, item.generation, at, str(exc), status)
+            await self._show_quietly(item, tally, status)
+            return
+        if exc.retryable:
+            await self._retry(
+                item,
+                str(exc),
+                SyncStatus(SyncState.RETRYING, tally.verdict, detail="gateway unavailable"),
+            )
+            if item.attempts >= 1:
+                await self._show_quietly(
+                    item,
+                    tally,
+                    SyncStatus(SyncState.RETRYING, tally.verdict, detail="gateway unavailable"),
+                )
+            return
+        if isinstance(exc, NotFound):
+            detail = "the log no longer exists on the gateway"
+        elif isinstance(exc, PermissionDenied):
+            detail = "the Cloudflare token lacks AI Gateway Edit permission"
+        else:
+            detail = f"the gateway refused the write ({exc.message[:120]})"
+        logger.error("log %s: %s: %s", item.log_id, detail, exc)
+        status = SyncStatus(SyncState.FAILED, tally.verdict, detail=detail)
+        await self.store.park(item.log_id, item.generation, str(exc), status)
+        await self._show_quietly(item, tally, status)
+
+    async def _retry(self, item: OutboxItem, error: str, status: SyncStatus) -> None:
+        delay = backoff(item.attempts, self.rng)
+        logger.warning("log %s: %s; retrying in %.1f s", item.log_id, error, delay)
+        at = self.clock() + timedelta(seconds=delay)
+        await self.store.retry_later(item.log_id, item.generation, at, error, status)
+
+    async def _show_quietly(self, item: OutboxItem, tally: Tally, status: SyncStatus) -> None:
+        try:
+            await self._show(item, tally, status)
+        except SlackError as exc:
+            logger.warning("log %s: message could not be edited: %s", item.log_id, exc)
+
+    async def _show(self, item: OutboxItem, tally: Tally, status: SyncStatus) -> None:
+        card = await self.store.card(item.log_id) or Card(
+            log_id=item.log_id, created_at=self.clock()
+        )
+        post = await self.store.post(item.log_id)
+        if post is not None and post.ts is not None:
+            await self.publisher.update(post.channel, post.ts, sample_message(card, tally, status))
+        if item.response_url:
+            try:
+                await self.publisher.respond(
+                    item.response_url, lookup_message(card, tally, status), replace_original=True
+                )
+            except SlackError as exc:
+                # A lookup card's response_url expires (5 uses, 30 minutes); the vote stands.
+                logger.info("log %s: lookup card not refreshed: %s", item.log_id, exc)

@@ -1,0 +1,142 @@
+"""The `/aig` slash command: `log <id or URL>`, `sample [n]`, `stats [7d]`, `help`.
+
+Every answer is private (ephemeral). Slow work (gateway calls, posting) happens after the
+ack and reports through the command's response_url.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot import ids
+from bot.blocks import Message, error_message, help_message, lookup_message, sampled_message
+from bot.cards import Card
+from bot.gateway import GatewayError, NotFound, PermissionDenied, Priority, RateLimited
+from bot.slack.payloads import parse_command, parse_count, parse_log_reference
+from bot.slack.services import Services
+from bot.votes import Tally
+
+logger = logging.getLogger(__name__)
+
+MAX_SAMPLE = 20
+
+
+async def _say(respond: AsyncRespond, message: Message) -> None:
+    await respond(
+        text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
+    )
+
+
+async def _ack(ack: AsyncAck, message: Message) -> None:
+    await ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+
+class Commands:
+    """The `/aig` listener and its subcommands."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def on_aig(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        """Dispatch `/aig <subcommand>`."""
+        text = command.get("text")
+        parsed = parse_command(text if isinstance(text, str) else "")
+        user = str(command.get("user_id", ""))
+        channel = str(command.get("channel_id", ""))
+        if parsed.name == "log":
+            await self.log(ack, respond, parsed.argument, channel=channel, user=user)
+        elif parsed.name == "sample":
+            await self.sample(ack, respond, parsed.argument, user=user)
+        elif parsed.name == "stats":
+            await _ack(ack, error_message("`/aig stats` is not available in this version yet."))
+        elif parsed.name == "help":
+            await _ack(ack, help_message())
+        else:
+            await _ack(ack, help_message(unknown=parsed.argument))
+
+    async def log(
+        self, ack: AsyncAck, respond: AsyncRespond, argument: str, *, channel: str, user: str
+    ) -> None:
+        """`/aig log <id>`: a private card with the log's details and vote buttons."""
+        allowed = self.services.settings.lookup_channels
+        if allowed and channel not in allowed:
+            places = ", ".join(f"<#{c}>" for c in sorted(allowed))
+            await _ack(ack, error_message(f"`/aig log` answers only in {places}."))
+            return
+        try:
+            log_id = parse_log_reference(argument)
+        except ValueError as exc:
+            await _ack(ack, error_message(str(exc)))
+            return
+        await ack()
+        logger.info("%s looked up log %s", user, log_id)
+        self.services.spawn(self._lookup(respond, log_id), name=f"lookup {log_id}")
+
+    async def _lookup(self, respond: AsyncRespond, log_id: str) -> None:
+        gateway = self.services.gateway
+        try:
+            log = await gateway.get_log(log_id, priority=Priority.INTERACTIVE)
+            request, response = await gateway.bodies(log_id, priority=Priority.INTERACTIVE)
+        except NotFound:
+            await _say(
+                respond,
+                error_message(
+                    f"No log `{log_id}` on gateway `{gateway.gateway_id}`. "
+                    "Check the ID (logs can also be deleted or rotated out)."
+                ),
+            )
+            return
+        except GatewayError as exc:
+            await _say(respond, error_message(_gateway_trouble(exc)))
+            return
+        card = Card.from_log(log, request, response, redact=self.services.redactor)
+        await self.services.store.save_card(card)
+        tally = Tally.from_votes(await self.services.store.votes(log_id))
+        status = await self.services.store.sync_status(log_id)
+        await _say(respond, lookup_message(card, tally, status))
+
+    async def sample(
+        self, ack: AsyncAck, respond: AsyncRespond, argument: str, *, user: str
+    ) -> None:
+        """`/aig sample [n]`: post n samples to the feedback channel now."""
+        settings = self.services.settings
+        try:
+            count = parse_count(argument, default=settings.sample_size, maximum=MAX_SAMPLE)
+        except ValueError as exc:
+            await _ack(ack, error_message(str(exc)))
+            return
+        await _ack(ack, sampled_message(count, settings.feedback_channel))
+        logger.info("%s asked for %d samples", user, count)
+        self.services.spawn(self._sample(respond, count), name=f"sample {count}")
+
+    async def _sample(self, respond: AsyncRespond, count: int) -> None:
+        report = await self.services.sampler.run(count)
+        posted = len(report.posted)
+        if report.errors and not posted:
+            await _say(respond, error_message("Sampling failed: " + report.errors[0][:300]))
+        elif posted < count:
+            await _say(
+                respond,
+                error_message(
+                    f"Posted {posted} of {count}: only {posted} log(s) in the last 24 hours "
+                    "had not been posted before."
+                ),
+            )
+
+
+def _gateway_trouble(exc: GatewayError) -> str:
+    if isinstance(exc, RateLimited):
+        return f"Cloudflare's API is rate limiting us; try again in {exc.retry_after:.0f} s."
+    if isinstance(exc, PermissionDenied):
+        return (
+            "The bot's Cloudflare token can't read this gateway's logs (it needs AI Gateway Read)."
+        )
+    return "The AI Gateway API is not answering right now; try again in a minute."
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    """Bind `/aig` to its listener."""
+    app.command(ids.SLASH_COMMAND)(Commands(services).on_aig)

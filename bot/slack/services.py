@@ -1,0 +1,44 @@
+"""What the listeners reach: built by the composition root, passed to each surface's class."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.gateway import GatewayClient
+from bot.outbox import OutboxWorker
+from bot.redact import Redactor
+from bot.sampling.jobs import Sampler
+from bot.slack.raters import RaterPolicy
+from bot.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    """The bot's collaborators, as the Slack surfaces see them."""
+
+    settings: Settings
+    store: Store
+    gateway: GatewayClient
+    sampler: Sampler
+    outbox: OutboxWorker
+    raters: RaterPolicy
+    redactor: Redactor
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run work after the ack, keeping a reference so it is neither collected nor lost."""
+        task = asyncio.create_task(work, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s failed", task.get_name(), exc_info=task.exception())
