@@ -1,0 +1,160 @@
+"""The `aig-feedback` command line (also `python -m bot`): parse, configure logging, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger("bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's grammar."""
+    parser = argparse.ArgumentParser(
+        prog="aig-feedback",
+        description="Slack review queue for Cloudflare AI Gateway logs.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot: scheduler, Slack listeners, outbox worker")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--http", action="store_true", help="serve POST /slack/events (needs SLACK_SIGNING_SECRET)"
+    )
+    mode.add_argument(
+        "--socket", action="store_true", help="connect over Socket Mode (needs SLACK_APP_TOKEN)"
+    )
+    run.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT or 3000)")
+    run.add_argument(
+        "--host",
+        default="0.0.0.0",  # noqa: S104 - Slack must reach the server; pass 127.0.0.1 locally
+        help="HTTP address to bind (default: all interfaces)",
+    )
+
+    sub.add_parser("demo", help="everything local: sandbox gateway and Slack, and the bot")
+
+    sample = sub.add_parser("sample", help="one sampling run now")
+    sample.add_argument(
+        "--count", type=int, default=None, help="logs to sample (default: $AIG_SAMPLE_SIZE)"
+    )
+    sample.add_argument(
+        "--dry-run", action="store_true", help="print what would be posted; post nothing"
+    )
+
+    sub.add_parser("migrate", help="apply store migrations")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        if args.command == "run":
+            return asyncio.run(_run(args))
+        if args.command == "demo":
+            from bot.demo import run_demo  # the sandbox is only loaded for the demo
+
+            return asyncio.run(run_demo())
+        if args.command == "sample":
+            return asyncio.run(_sample(args))
+        if args.command == "migrate":
+            return asyncio.run(_migrate())
+    except ConfigError as exc:
+        print(f"aig-feedback: {exc}", file=sys.stderr)
+        print("See .env.example for every setting.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from bot.app import Bot
+
+    probe = load_settings(need_slack=False, need_cloudflare=False)
+    socket = args.socket or (not args.http and probe.socket_mode_available)
+    settings = load_settings(need_signing_secret=not socket)
+    if socket and not settings.slack_app_token:
+        raise ConfigError(["--socket needs SLACK_APP_TOKEN (an xapp- app-level token)"])
+    bot = Bot.build(settings)
+    await bot.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    port = args.port if args.port is not None else settings.port
+    try:
+        await bot.serve_http(args.host, port)
+        if socket:
+            await bot.serve_socket()
+        logger.info("aig-feedback is running in %s mode", "Socket" if socket else "HTTP")
+        await stop.wait()
+        logger.info("shutting down")
+    finally:
+        await bot.stop(timeout=10.0)
+    return 0
+
+
+async def _sample(args: argparse.Namespace) -> int:
+    from bot.app import Bot
+
+    settings = load_settings(need_slack=not args.dry_run)
+    if args.count is not None and not 1 <= args.count <= 20:
+        raise ConfigError(["--count must be between 1 and 20"])
+    bot = Bot.build(_placeholder_slack(settings) if args.dry_run else settings, with_schedule=False)
+    await bot.store.migrate()
+    try:
+        report = await bot.sampler.run(args.count, dry_run=args.dry_run)
+    finally:
+        await bot.gateway.aclose()
+        await bot.store.close()
+    verb = "would post" if args.dry_run else "posted"
+    print(
+        f"{report.total_in_window} logs in the last 24 h; {verb} {len(report.posted)} "
+        f"({report.list_calls} list calls, {report.skipped} already posted)"
+    )
+    for posted in report.posted:
+        card = posted.card
+        print(f"  {card.log_id}  {card.created_at:%Y-%m-%d %H:%M}  {card.provider}/{card.model}")
+    for error in report.errors:
+        print(f"  error: {error}", file=sys.stderr)
+    return 1 if report.errors and not report.posted else 0
+
+
+def _placeholder_slack(settings: Settings) -> Settings:
+    """A dry run talks to no Slack; fill what is absent so the bot can be built."""
+    from dataclasses import replace
+
+    return replace(
+        settings,
+        slack_bot_token=settings.slack_bot_token or "xoxb-dry-run",
+        feedback_channel=settings.feedback_channel or "C0DRYRUN",
+    )
+
+
+async def _migrate() -> int:
+    from bot.store import build_store
+
+    settings = load_settings(need_slack=False, need_cloudflare=False)
+    store = build_store(settings.database_url)
+    version = await store.migrate()
+    await store.close()
+    print(f"store at schema version {version}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

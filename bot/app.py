@@ -1,0 +1,259 @@
+"""The composition root: builds the clients, the store, the scheduler and the Bolt app, and
+serves them. Nothing else constructs these.
+
+    Bot.build(settings) → await bot.start() → serve_http(port) | serve_socket() → await bot.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.gateway import Budget, GatewayClient
+from bot.outbox import OutboxWorker
+from bot.publisher import SlackPublisher, build_retry_handlers
+from bot.redact import Redactor
+from bot.sampling.jobs import Sampler
+from bot.sampling.scheduler import SAMPLE_JOB_ID, Schedule, sample_trigger
+from bot.slack import Services, register_listeners
+from bot.slack.raters import RaterPolicy
+from bot.store import Store, build_store
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+SOCKET_WATCHDOG_SECONDS = 10.0
+
+
+@dataclass(slots=True)
+class Bot:
+    """Everything the running bot is made of."""
+
+    settings: Settings
+    store: Store
+    gateway: GatewayClient
+    slack_client: AsyncWebClient
+    publisher: SlackPublisher
+    sampler: Sampler
+    outbox: OutboxWorker
+    schedule: Schedule
+    app: AsyncApp
+    socket: AsyncSocketModeHandler | None = None
+    _outbox_task: asyncio.Task[None] | None = None
+    _runner: web.AppRunner | None = None
+    _watchdog: asyncio.Task[None] | None = None
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        rng: random.Random | None = None,
+        with_schedule: bool = True,
+    ) -> Bot:
+        """Wire the bot from settings (a store may be given, e.g. the memory store)."""
+        store = store or build_store(settings.database_url)
+        gateway = GatewayClient(
+            base_url=settings.cloudflare_api_base_url,
+            account_id=settings.cloudflare_account_id,
+            gateway_id=settings.cloudflare_gateway_id,
+            token=settings.cloudflare_api_token,
+            budget=Budget(settings.gateway_budget),
+        )
+        slack_client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            retry_handlers=build_retry_handlers(),
+        )
+        publisher = SlackPublisher(slack_client)
+        rng = rng or random.Random()
+        redactor = Redactor(enabled=settings.redact)
+        sampler = Sampler(
+            store=store,
+            gateway=gateway,
+            publisher=publisher,
+            channel=settings.feedback_channel,
+            size=settings.sample_size,
+            rng=rng,
+            redactor=redactor,
+        )
+        outbox = OutboxWorker(store=store, gateway=gateway, publisher=publisher, rng=rng)
+        schedule = Schedule(tz=settings.tz)
+        if with_schedule:
+            schedule.add(
+                SAMPLE_JOB_ID,
+                _scheduled_sample(sampler),
+                sample_trigger(
+                    cron=settings.sample_cron,
+                    interval_seconds=settings.sample_interval_seconds,
+                    tz=settings.tz,
+                ),
+            )
+        app = AsyncApp(
+            client=slack_client,
+            signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
+            request_verification_enabled=bool(settings.slack_signing_secret),
+            logger=logging.getLogger("slack_bolt"),
+        )
+        services = Services(
+            settings=settings,
+            store=store,
+            gateway=gateway,
+            sampler=sampler,
+            outbox=outbox,
+            raters=RaterPolicy(settings.allowed_raters),
+            redactor=redactor,
+        )
+        register_listeners(app, services)
+        return cls(
+            settings=settings,
+            store=store,
+            gateway=gateway,
+            slack_client=slack_client,
+            publisher=publisher,
+            sampler=sampler,
+            outbox=outbox,
+            schedule=schedule,
+            app=app,
+        )
+
+    async def start(self) -> None:
+        """Migrate the store, start the outbox worker (resuming pending votes) and the scheduler."""
+        version = await self.store.migrate()
+        depth = await self.store.depth()
+        logger.info("store ready (schema v%d); %d votes waiting to sync", version, depth.pending)
+        self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
+        self.schedule.start()
+
+    def web_app(self) -> web.Application:
+        """The HTTP app: `/slack/events` (when a signing secret is configured) and `/healthz`."""
+        if self.settings.slack_signing_secret:
+            application = self.app.web_app(path=EVENTS_PATH)
+        else:
+            application = web.Application()
+        application.router.add_get(HEALTH_PATH, self._health)
+        return application
+
+    async def serve_http(self, host: str, port: int) -> int:
+        """Serve the HTTP app; returns the bound port (useful when `port` is 0)."""
+        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server  # aiohttp keeps the bound sockets here
+        sockets = getattr(server, "sockets", None) or []
+        bound = int(sockets[0].getsockname()[1]) if sockets else port
+        logger.info("listening on http://%s:%d (%s, %s)", host, bound, EVENTS_PATH, HEALTH_PATH)
+        return bound
+
+    async def serve_socket(self) -> None:
+        """Connect over Socket Mode, with a watchdog that reconnects a dead connection."""
+        self.socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
+        await self.socket.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+        self._watchdog = asyncio.create_task(self._watch_socket(), name="socket watchdog")
+        logger.info("connected to Slack over Socket Mode")
+
+    async def _watch_socket(self) -> None:
+        while self.socket is not None:
+            await asyncio.sleep(SOCKET_WATCHDOG_SECONDS)
+            client = self.socket.client
+            try:
+                connected = await client.is_connected()
+            except Exception:
+                connected = False
+            if not connected:
+                logger.warning("Socket Mode connection lost; reconnecting")
+                try:
+                    await client.connect_to_new_endpoint(force=True)
+                except Exception:
+                    logger.exception("Socket Mode reconnect failed; will try again")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking work, let in-flight syncs finish or stay queued, close everything."""
+        self.schedule.shutdown()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        if self.socket is not None:
+            socket, self.socket = self.socket, None
+            with contextlib.suppress(Exception):
+                await socket.close_async()  # type: ignore[no-untyped-call]  # unannotated in bolt
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.outbox.stop(timeout=timeout)
+        if self._outbox_task is not None:
+            self._outbox_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._outbox_task
+        await self.gateway.aclose()
+        await self.store.close()
+        logger.info("stopped")
+
+    async def health(self) -> tuple[bool, dict[str, Any]]:
+        """Whether the bot is healthy, with details."""
+        store_ok = await self.store.ping()
+        details: dict[str, Any] = {"store": store_ok, "scheduler": self.schedule.running}
+        if store_ok:
+            depth = await self.store.depth()
+            now = datetime.now(UTC)
+            details["outbox"] = {
+                "pending": depth.pending,
+                "parked": depth.parked,
+                "oldest_pending_seconds": (
+                    round((now - depth.oldest).total_seconds(), 1) if depth.oldest else None
+                ),
+            }
+        paused_for = self.gateway.budget.paused_for()
+        details["gateway"] = {
+            "paused": paused_for > 0,
+            "paused_for_seconds": round(paused_for, 1) if paused_for > 0 else None,
+            "calls": self.gateway.calls,
+            "budget_used": self.gateway.budget.used(),
+            "budget": self.gateway.budget.limit,
+        }
+        last = self.sampler.last_run
+        details["last_sample"] = (
+            {
+                "at": last.started_at.isoformat(),
+                "posted": len(last.posted),
+                "errors": last.errors[:3],
+            }
+            if last
+            else None
+        )
+        next_run = self.schedule.next_run(SAMPLE_JOB_ID)
+        details["next_sample"] = next_run.isoformat() if next_run else None
+        healthy = store_ok and self.schedule.running
+        if self.settings.socket_mode_available:
+            connected = False
+            if self.socket is not None:
+                with contextlib.suppress(Exception):
+                    connected = bool(await self.socket.client.is_connected())
+            details["socket_mode"] = connected
+            healthy = healthy and connected
+        details["status"] = "ok" if healthy else "unhealthy"
+        return healthy, details
+
+    async def _health(self, request: web.Request) -> web.Response:
+        healthy, details = await self.health()
+        return web.json_response(details, status=200 if healthy else 503)
+
+
+def _scheduled_sample(sampler: Sampler) -> Any:
+    async def sample() -> None:
+        report = await sampler.run()
+        logger.info("scheduled sampling posted %d logs", len(report.posted))
+
+    return sample

@@ -1,0 +1,111 @@
+"""Runs the real `aig-feedback run --http` process against the loopback stand-ins."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.sandbox import GatewaySandbox, SlackSandbox
+
+CHANNEL = "C0FEEDBACK"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class BotProcess:
+    """A bot process and the stand-ins it talks to."""
+
+    gateway: GatewaySandbox
+    slack: SlackSandbox
+    db_path: Path
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "CLOUDFLARE_", "AIG_"))
+        }
+        env.update(
+            {
+                "SLACK_BOT_TOKEN": self.slack.bot_token,
+                "SLACK_SIGNING_SECRET": self.slack.signing_secret,
+                "SLACK_API_URL": self.slack.api_url,
+                "CLOUDFLARE_API_TOKEN": self.gateway.token,
+                "CLOUDFLARE_ACCOUNT_ID": self.gateway.account_id,
+                "CLOUDFLARE_GATEWAY_ID": self.gateway.gateway_id,
+                "CLOUDFLARE_API_BASE_URL": self.gateway.url,
+                "AIG_FEEDBACK_CHANNEL": CHANNEL,
+                "AIG_DATABASE_URL": f"sqlite:///{self.db_path}",
+                "AIG_SAMPLE_CRON": "0 0 1 1 *",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    async def start(self) -> None:
+        """Start the process and wait until /healthz answers 200."""
+        log = self.log_path.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            env=self.env(),
+            stdout=log,
+            stderr=log,
+            cwd=self.db_path.parent,
+        )
+        self.slack.events_url = f"{self.url}/slack/events"
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                if self.process.returncode is not None:
+                    raise RuntimeError(f"bot exited early:\n{self.log_path.read_text()[-3000:]}")
+                try:
+                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise TimeoutError(f"bot never became healthy:\n{self.log_path.read_text()[-3000:]}")
+
+    async def stop(self) -> int | None:
+        """SIGTERM, then wait (bounded) for a clean exit."""
+        if self.process is None or self.process.returncode is not None:
+            return self.process.returncode if self.process else None
+        self.process.terminate()
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout=15)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            return None
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
