@@ -87,15 +87,19 @@ async def run_demo() -> int:
         say("The bot posted 3 samples (paced to one message per second):")
         for message in posted:
             say.detail(f"ts {message.ts}  {message.text}")
-        lists = gateway.calls_for("list")
-        say.detail(f"gateway calls: {len(lists)} list, {len(gateway.calls_for('request'))} request bodies, "
-                   f"{len(gateway.calls_for('response'))} response bodies")
+        counts = {op: len(gateway.calls_for(op)) for op in ("list", "request", "response")}
+        say.detail(
+            f"gateway calls: {counts['list']} list, {counts['request']} request bodies, "
+            f"{counts['response']} response bodies"
+        )
 
         first, second = posted[0], posted[1]
         first_id = _log_id(first.blocks)
         await _vote(say, slack, gateway, first.ts, first_id, ids.VOTE_UP, TEAMMATE, expect=1)
         second_id = _log_id(second.blocks)
-        await _vote(say, slack, gateway, second.ts, second_id, ids.VOTE_DOWN, SECOND_TEAMMATE, expect=-1)
+        await _vote(
+            say, slack, gateway, second.ts, second_id, ids.VOTE_DOWN, SECOND_TEAMMATE, expect=-1
+        )
 
         say(f"{SECOND_TEAMMATE} also likes the first answer: 👍")
         before = len(gateway.calls_for("patch", first_id))
@@ -106,21 +110,25 @@ async def run_demo() -> int:
 
         say(f"A teammate looks up a log privately: `/aig log {first_id}`")
         await slack.slash(f"log {first_id}", user=TEAMMATE, channel=CHANNEL)
-        await slack.wait_for(lambda: any(
-            first_id in e.text for e in slack.ephemerals(TEAMMATE)), timeout=10)
+        await slack.wait_for(
+            lambda: any(first_id in e.text for e in slack.ephemerals(TEAMMATE)), timeout=10
+        )
         card = [e for e in slack.ephemerals(TEAMMATE) if first_id in e.text][-1]
         say.detail(f"private card: {card.text!r}")
         say.detail("card shows: " + _status_line(card.blocks))
 
         say("`/aig log NOT-A-LOG` answers privately with an error")
         await slack.slash("log NOT-A-LOG", user=TEAMMATE, channel=CHANNEL)
-        await slack.wait_for(lambda: any("No log" in e.text for e in slack.ephemerals(TEAMMATE)), timeout=10)
+        await slack.wait_for(
+            lambda: any("No log" in e.text for e in slack.ephemerals(TEAMMATE)), timeout=10
+        )
         say.detail(repr([e.text for e in slack.ephemerals(TEAMMATE) if "No log" in e.text][-1]))
 
-        say(f"Done. Feedback stored on the sandbox gateway: "
-            f"{first_id} → {gateway.feedback_of(first_id)}, {second_id} → {gateway.feedback_of(second_id)}")
-        print("\nNext: `make test` runs the checks; README.md explains connecting a real workspace.")
-        return 0
+        stored = {log_id: gateway.feedback_of(log_id) for log_id in (first_id, second_id)}
+        say(f"Done. Feedback now on the sandbox gateway: {stored}")
+        print(
+            "\nNext: `make test` runs the checks; README.md explains connecting a real workspace."
+        )
     except TimeoutError as exc:
         print(f"\nThe demo stalled: {exc}")
         return 1
@@ -129,18 +137,28 @@ async def run_demo() -> int:
             await bot.stop(timeout=5)
         await slack.stop()
         await gateway.stop()
+    return 0
 
 
 async def _vote(
-    say: Narrator, slack: SlackSandbox, gateway: GatewaySandbox, ts: str, log_id: str,
-    action_id: str, user: str, *, expect: int,
+    say: Narrator,
+    slack: SlackSandbox,
+    gateway: GatewaySandbox,
+    ts: str,
+    log_id: str,
+    action_id: str,
+    user: str,
+    *,
+    expect: int,
 ) -> None:
     emoji = "👍" if action_id == ids.VOTE_UP else "👎"
     say(f"{user} clicks {emoji} on log {log_id}")
     started = time.monotonic()
     click = await slack.click(CHANNEL, ts, action_id, user=user)
     say.detail(f"acknowledged in {click.elapsed * 1000:.0f} ms (vote stored before the ack)")
-    await slack.wait_for(lambda: slack.message(CHANNEL, ts).edits >= 1 and _has_status(slack, ts), timeout=10)
+    await slack.wait_for(
+        lambda: slack.message(CHANNEL, ts).edits >= 1 and _has_status(slack, ts), timeout=10
+    )
     patch = gateway.calls_for("patch", log_id)[-1]
     say.detail(f"PATCH /logs/{log_id} {patch.json} → {patch.status}")
     gets = [c for c in gateway.calls_for("get", log_id) if c.at >= patch.at]
@@ -163,4 +181,3 @@ def _log_id(blocks: list[dict[str, object]]) -> str:
             if isinstance(elements, list) and elements and isinstance(elements[0], dict):
                 return str(elements[0].get("value"))
     raise ValueError("no vote buttons in the message")
-

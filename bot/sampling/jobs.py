@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.blocks import sample_message
@@ -19,7 +19,7 @@ from bot.cards import Card
 from bot.gateway import GatewayClient, GatewayError, ListQuery, Log, Priority
 from bot.publisher import SlackError, SlackPublisher
 from bot.redact import Redactor
-from bot.sampling.strategy import PER_PAGE, pick, plan_pages
+from bot.sampling.strategy import MAX_LIST_CALLS, PER_PAGE, pick, plan_pages
 from bot.store import Store
 from bot.votes import Tally
 
@@ -118,13 +118,21 @@ class Sampler:
         query = ListQuery(page=1, per_page=PER_PAGE, start_date=now - self.window, end_date=now)
         first = await self.gateway.list_logs(query, priority=priority)
         report.list_calls += 1
+        if not first.logs:
+            # A quiet gateway: rather than post nothing, offer the newest logs there are.
+            logger.info(
+                "sampling: no logs in the last %s; sampling the newest instead", self.window
+            )
+            query = ListQuery(page=1, per_page=PER_PAGE)
+            first = await self.gateway.list_logs(query, priority=priority)
+            report.list_calls += 1
         total = first.total_count if first.total_count is not None else len(first.logs)
         report.total_in_window = total
-        plan = plan_pages(total, count, self.rng)
+        plan = plan_pages(total, count, self.rng, max_calls=MAX_LIST_CALLS - report.list_calls + 1)
         candidates: list[Log] = list(first.logs) if plan.reuse_first or not plan.pages else []
         for page in plan.pages:
             result = await self.gateway.list_logs(
-                ListQuery(page=page, per_page=PER_PAGE, start_date=query.start_date, end_date=now),
+                replace(query, page=page),
                 priority=priority,
             )
             report.list_calls += 1

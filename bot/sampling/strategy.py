@@ -45,8 +45,9 @@ def plan_pages(
     reuse_first = 1 in drawn
     if reuse_first and page_count > needed:
         # page 1 is in hand already: the call it would have cost buys another random page
-        others = [p for p in range(2, page_count + 1) if p not in drawn]
-        drawn.append(rng.choice(others))
+        while (extra := rng.randint(2, page_count)) in drawn:
+            pass  # at most three pages are drawn, so a free one turns up quickly
+        drawn.append(extra)
     return PagePlan(pages=tuple(sorted(p for p in drawn if p != 1)), reuse_first=reuse_first)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 API_PREFIX = "/client/v4"
 OPERATIONS = ("list", "get", "patch", "request", "response", "delete", "other")
@@ -40,16 +41,23 @@ class Route:
 
 
 def route(method: str, path: str) -> Route:
-    """Classify a request by its method and path."""
+    """Classify a request by its method and raw (still percent-encoded) path."""
     match = _LOGS.fullmatch(path)
     if match is not None:
         key = (method.upper(), match["log_id"] is not None, match["part"])
         operation = _METHODS.get(key, "other")
-        return Route(operation, match["account"], match["gateway"], match["log_id"])
+        account, gateway, log_id = (
+            _segment(match[name]) for name in ("account", "gateway", "log_id")
+        )
+        return Route(operation, account, gateway, log_id)
     verify = _VERIFY.fullmatch(path)
     if verify is not None and method.upper() == "GET":
-        return Route("other", account=verify["account"], verify_token=True)
+        return Route("other", account=_segment(verify["account"]), verify_token=True)
     return Route("other")
+
+
+def _segment(raw: str | None) -> str | None:
+    return None if raw is None else unquote(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +65,7 @@ class RecordedCall:
     """One request the sandbox answered, with the status it gave."""
 
     method: str
-    path: str
+    path: str  # as sent, percent-escapes included
     query: dict[str, list[str]]
     json: Any  # the parsed JSON body, None when there was none or it was not JSON
     status: int

@@ -218,38 +218,37 @@ class GatewayState:
     ) -> Selection:
         if not filters and not search and order_by == "created_at":
             return Selection(self, low, high, descending)
-        matches = [
-            index
-            for index in range(low, high)
-            if not self.is_deleted(index) and self._matches(index, filters, search)
-        ]
-        if order_by == "created_at":
-            matches.sort(reverse=descending)
-        else:
-            matches.sort(
-                key=lambda i: (_sort_key(self._attribute(order_by, i)), i), reverse=descending
-            )
-        return Selection(self, descending=descending, indices=tuple(matches))
+        rows = (
+            (index, self._row(index)) for index in range(low, high) if not self.is_deleted(index)
+        )
+        matches = [(index, row) for index, row in rows if _matches(row, filters, search)]
+        if order_by != "created_at":  # ties stay in time order, reversed with the rest
+            matches.sort(key=lambda match: (_sort_key(match[1].get(order_by)), match[0]))
+        if descending:
+            matches.reverse()
+        return Selection(self, descending=descending, indices=tuple(i for i, _ in matches))
 
-    def _matches(self, index: int, filters: tuple[Filter, ...], search: str | None) -> bool:
-        if search and search.lower() not in _encode(self.metadata(index)).lower():
-            return False
-        return all(_holds(f, self._attribute(f.key, index)) for f in filters)
-
-    def _attribute(self, key: str, index: int) -> Any:
-        """A log's value for a filter or order key; lists for the metadata keys."""
-        if key == "feedback":
-            return self.feedback(index) or 0  # 0 is "not evaluated", as documented
-        if key.startswith("metadata."):
-            metadata = self.metadata(index)
-            return list(metadata) if key == "metadata.key" else list(metadata.values())
+    def _row(self, index: int) -> dict[str, Any]:
+        """Every value a filter or an ordering may look at, computed once per log."""
         log = self.source.log(index)
-        if key == "created_at":
-            return log.created_ms
-        if key == "tokens":
-            both = log.tokens_in is not None and log.tokens_out is not None
-            return (log.tokens_in or 0) + (log.tokens_out or 0) if both else None
-        return log.to_api().get(key)  # unmodelled keys (event_id, user_agent…) are None
+        row = log.to_api()
+        metadata = self.metadata(index, log)
+        both = log.tokens_in is not None and log.tokens_out is not None
+        row |= {
+            "created_at": log.created_ms,
+            "tokens": (log.tokens_in or 0) + (log.tokens_out or 0) if both else None,
+            "feedback": self.feedback(index) or 0,  # 0 is "not evaluated", as documented
+            "metadata": _encode(metadata),
+            "metadata.key": list(metadata),
+            "metadata.value": list(metadata.values()),
+        }
+        return row
+
+
+def _matches(row: dict[str, Any], filters: tuple[Filter, ...], search: str | None) -> bool:
+    if search and search.lower() not in row["metadata"].lower():
+        return False
+    return all(_holds(condition, row.get(condition.key)) for condition in filters)
 
 
 def merge_metadata(

@@ -90,7 +90,8 @@ class GatewaySandbox:
             raise RuntimeError("the gateway sandbox is already running")
         app = web.Application(client_max_size=1024**2)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None)
+        # In-flight answers (say, ones held back by `latency`) get a short grace period on stop.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -193,13 +194,14 @@ class GatewaySandbox:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         arrived = self._clock()
         raw = await request.read()
-        where = route(request.method, request.path)
+        path = request.rel_url.raw_path  # as sent: a log ID may carry percent-escapes
+        where = route(request.method, path)
         status, body, content_type, headers = self._answer(request, where, raw)
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         call = RecordedCall(
             method=request.method,
-            path=request.path,
+            path=path,
             query={name: request.query.getall(name) for name in request.query},
             json=_json_or_none(raw),
             status=status,

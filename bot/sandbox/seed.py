@@ -244,9 +244,8 @@ def ulid_ms(log_id: str) -> int | None:
 
 def _mix(seed: int, index: int, salt: int) -> int:
     """SplitMix64 of (seed, index, salt): cheap, well-spread, reproducible bits."""
-    z = (seed * 0x9E3779B97F4A7C15 + index * 0xBF58476D1CE4E5B9 + salt * 0x94D049BB133111EB) & (
-        _MASK64
-    )
+    z = seed * 0x9E3779B97F4A7C15 + index * 0xBF58476D1CE4E5B9 + salt * 0x94D049BB133111EB
+    z &= _MASK64
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
     return z ^ (z >> 31)
@@ -274,8 +273,8 @@ def _build_log(source: LogSource, index: int) -> SeedLog:
     streamed = streamed and rng.random() < 0.1
     has_payload = huge or rng.random() >= 0.02
 
-    words_in = len(category.system) + len(prompt) + sum(len(u) + len(a) for u, a in turns)
-    tokens_in: int | None = words_in // 4 + 7 * (2 + 2 * len(turns))
+    chars_in = len(category.system) + len(prompt) + sum(len(u) + len(a) for u, a in turns)
+    tokens_in: int | None = chars_in // 4 + 7 * (2 + 2 * len(turns))
     tokens_out: int | None = (HUGE_BODY_BYTES if huge else len(answer)) // 4 + 1
     if not success or (variant.provider == "workers-ai" and rng.random() < 0.4):
         tokens_in = tokens_out = None

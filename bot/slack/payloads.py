@@ -7,6 +7,7 @@ app's error handler turns into a 400 (never a 5xx, never a stack trace shown to 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,11 @@ def parse_click(body: Mapping[str, Any]) -> VoteClick:
         user=user,
         action_id=_text(action, "action_id"),
         log_id=log_id,
-        action_ts=_text(action, "action_ts"),
+        # Slack always sends action_ts; without it a redelivery cannot be recognised, but the
+        # vote must still count, so the trigger (or the arrival time) stands in for it.
+        action_ts=_optional_text(action, "action_ts")
+        or _optional_text(body, "trigger_id")
+        or f"{time.time():.6f}",
         channel=channel,
         message_ts=_optional_text(container, "message_ts"),
         ephemeral=bool(container.get("is_ephemeral")) if isinstance(container, Mapping) else False,

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def status_text(blocks: list[dict[str, object]]) -> str:
-    return json.dumps([b for b in blocks if b.get("block_id") == ids.STATUS_BLOCK], ensure_ascii=False)
+    return json.dumps(
+        [b for b in blocks if b.get("block_id") == ids.STATUS_BLOCK], ensure_ascii=False
+    )
 
 
 def vote_value(blocks: list[dict[str, object]]) -> str:
@@ -55,11 +57,15 @@ async def test_sample_then_thumbs_up_patches_confirms_and_edits(
     updates = slack.calls_to("chat.update")
     assert updates and updates[-1].at > calls[-1].at
     edited = slack.message(CHANNEL, target.ts)
-    assert "<@U0BOB>" in status_text(edited.blocks) and "saved ✓ verified" in status_text(edited.blocks)
+    assert "<@U0BOB>" in status_text(edited.blocks) and "saved ✓ verified" in status_text(
+        edited.blocks
+    )
     assert vote_value(edited.blocks) == log_id  # the buttons stay
 
 
-async def test_thumbs_down_writes_minus_one(bot: BotProcess, slack: SlackSandbox, gateway: GatewaySandbox) -> None:
+async def test_thumbs_down_writes_minus_one(
+    bot: BotProcess, slack: SlackSandbox, gateway: GatewaySandbox
+) -> None:
     """👎 leads to PATCH feedback -1 and an edited message."""
     await slack.slash("sample 1", channel=CHANNEL)
     await slack.wait_for(lambda: len(slack.messages(CHANNEL)) == 1, timeout=10)
@@ -77,7 +83,9 @@ async def test_lookup_shows_private_card_and_voting_from_it_works(
     """`/aig log <id>` answers privately with the log's card; its 👍 writes feedback."""
     log_id = gateway.log_ids[5]
     await slack.slash(f"log {log_id}", user="U0ALICE", channel=CHANNEL)
-    await slack.wait_for(lambda: any(log_id in e.text for e in slack.ephemerals("U0ALICE")), timeout=5)
+    await slack.wait_for(
+        lambda: any(log_id in e.text for e in slack.ephemerals("U0ALICE")), timeout=5
+    )
     assert slack.messages(CHANNEL) == []  # nothing public
     card = next(e for e in slack.ephemerals("U0ALICE") if log_id in e.text)
     assert vote_value(card.blocks) == log_id
@@ -88,17 +96,23 @@ async def test_lookup_shows_private_card_and_voting_from_it_works(
     )
 
 
-async def test_unknown_and_malformed_ids_get_private_errors(bot: BotProcess, slack: SlackSandbox) -> None:
+async def test_unknown_and_malformed_ids_get_private_errors(
+    bot: BotProcess, slack: SlackSandbox
+) -> None:
     """An unknown ID and a malformed one each get a private, clear error; nothing is posted."""
     await slack.slash("log 01JZZZZZZZZZZZZZZZZZZZZZZZ", user="U0ALICE")
-    await slack.wait_for(lambda: any("No log" in e.text for e in slack.ephemerals("U0ALICE")), timeout=5)
+    await slack.wait_for(
+        lambda: any("No log" in e.text for e in slack.ephemerals("U0ALICE")), timeout=5
+    )
     bad = await slack.slash("log this is not an id", user="U0ALICE")
     assert bad.status == 200
     assert any("doesn't look like" in e.text for e in slack.ephemerals("U0ALICE"))
     assert slack.messages(CHANNEL) == []
 
 
-async def test_help_and_unknown_subcommands_show_usage(bot: BotProcess, slack: SlackSandbox) -> None:
+async def test_help_and_unknown_subcommands_show_usage(
+    bot: BotProcess, slack: SlackSandbox
+) -> None:
     """`/aig help` and `/aig nonsense` both answer with the usage, privately."""
     for text in ("help", "nonsense", ""):
         result = await slack.slash(text, user="U0ALICE")
@@ -116,7 +130,9 @@ async def test_every_manifest_command_is_answered(bot: BotProcess, slack: SlackS
         assert result.status == 200 and result.body
 
 
-async def test_votes_are_persisted_across_restart(bot: BotProcess, slack: SlackSandbox, gateway: GatewaySandbox) -> None:
+async def test_votes_are_persisted_across_restart(
+    bot: BotProcess, slack: SlackSandbox, gateway: GatewaySandbox
+) -> None:
     """After a restart, the same log is not posted again and earlier votes still count."""
     await slack.slash("sample 1", channel=CHANNEL)
     await slack.wait_for(lambda: len(slack.messages(CHANNEL)) == 1, timeout=10)
@@ -129,8 +145,13 @@ async def test_votes_are_persisted_across_restart(bot: BotProcess, slack: SlackS
     await slack.click(CHANNEL, message.ts, ids.VOTE_DOWN, user="U0B")
     await slack.click(CHANNEL, message.ts, ids.VOTE_DOWN, user="U0C")
     await slack.wait_for(lambda: gateway.feedback_of(log_id) == -1, timeout=5)
-    await slack.wait_for(lambda: "<@U0A>" in status_text(slack.message(CHANNEL, message.ts).blocks)
-                         and "<@U0C>" in status_text(slack.message(CHANNEL, message.ts).blocks), timeout=5)
+    await slack.wait_for(
+        lambda: (
+            "<@U0A>" in status_text(slack.message(CHANNEL, message.ts).blocks)
+            and "<@U0C>" in status_text(slack.message(CHANNEL, message.ts).blocks)
+        ),
+        timeout=5,
+    )
 
 
 async def test_healthz_reports_store_and_scheduler(bot: BotProcess) -> None:

@@ -55,13 +55,19 @@ def test_click_is_parsed() -> None:
         {"actions": "x"},
         {"user": None},
         {"actions": [{"action_id": ids.VOTE_UP, "value": "../etc", "action_ts": "1"}]},
-        {"actions": [{"action_id": ids.VOTE_UP, "value": LOG_ID}]},
+        {"actions": [{"action_id": ids.VOTE_UP, "action_ts": "1"}]},
     ],
 )
 def test_malformed_clicks_are_rejected(overrides: dict[str, object]) -> None:
     """Clicks missing fields, or with a value that is not a log ID, raise BadPayload."""
     with pytest.raises(BadPayload):
         parse_click(click_body(**overrides))
+
+
+def test_click_without_action_ts_still_counts() -> None:
+    """A click lacking action_ts is still parsed (its trigger_id identifies it)."""
+    body = click_body(actions=[{"action_id": ids.VOTE_UP, "value": LOG_ID}], trigger_id="123.abc")
+    assert parse_click(body).action_ts == "123.abc"
 
 
 @pytest.mark.parametrize(
