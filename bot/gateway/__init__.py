@@ -10,7 +10,15 @@ from bot.gateway._errors import (
     RateLimited,
     Unavailable,
 )
-from bot.gateway._models import Body, ListQuery, Log, LogPage, format_time, parse_time
+from bot.gateway._models import (
+    Body,
+    ListQuery,
+    Log,
+    LogPage,
+    TokenStatus,
+    format_time,
+    parse_time,
+)
 
 __all__ = [
     "BadRequest",
@@ -25,6 +33,7 @@ __all__ = [
     "PermissionDenied",
     "Priority",
     "RateLimited",
+    "TokenStatus",
     "Unavailable",
     "format_time",
     "parse_time",

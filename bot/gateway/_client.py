@@ -23,7 +23,7 @@ from bot.gateway._errors import (
     RateLimited,
     Unavailable,
 )
-from bot.gateway._models import Body, ListQuery, Log, LogPage, MetadataValue
+from bot.gateway._models import Body, ListQuery, Log, LogPage, MetadataValue, TokenStatus
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ class GatewayClient:
         self.calls = 0
         account, gateway = quote(account_id, safe=""), quote(gateway_id, safe="")
         prefix = f"/accounts/{account}/ai-gateway/gateways/{gateway}"
+        # token verification lives outside the gateway's prefix; absolute URLs bypass base_url
+        self._verify_urls = (
+            ("user", base_url.rstrip("/") + "/user/tokens/verify"),
+            ("account", base_url.rstrip("/") + f"/accounts/{account}/tokens/verify"),
+        )
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + prefix,
             headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
@@ -113,6 +118,27 @@ class GatewayClient:
         if metadata is not None:
             body["metadata"] = dict(metadata)
         await self._json("PATCH", _log_path(log_id), Priority.INTERACTIVE, json=body)
+
+    async def verify_token(self) -> TokenStatus:
+        """The API token's status: `GET /user/tokens/verify`, and for account-owned tokens
+        (which that endpoint rejects) `GET /accounts/{account_id}/tokens/verify`.
+
+        When both reject the token, the user endpoint's error is raised.
+        """
+        rejections: list[GatewayError] = []
+        for owner, url in self._verify_urls:
+            try:
+                return await self._verify(url, owner)
+            except (PermissionDenied, NotFound, BadRequest) as rejected:
+                rejections.append(rejected)
+        raise rejections[0]
+
+    async def _verify(self, url: str, owner: str) -> TokenStatus:
+        data = await self._json("GET", url, Priority.INTERACTIVE)
+        result = data.get("result") if isinstance(data, Mapping) else None
+        if not isinstance(result, Mapping):
+            raise Unavailable(f"GET {url} answered without a result")
+        return TokenStatus.from_api(result, owner=owner)
 
     async def request_body(self, log_id: str, *, priority: Priority = Priority.INTERACTIVE) -> Body:
         """The stored request body (raw, not enveloped)."""

@@ -127,6 +127,32 @@ class Body:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenStatus:
+    """What Cloudflare's token-verify endpoint says about the API token in use."""
+
+    id: str
+    status: str  # "active", "disabled" or "expired"
+    owner: str  # "user" (GET /user/tokens/verify) or "account" (/accounts/{id}/tokens/verify)
+    expires_on: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the token may be used now."""
+        return self.status == "active"
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], *, owner: str) -> TokenStatus:
+        """Build from the verify operation's `result` object."""
+        expires = data.get("expires_on")
+        return cls(
+            id=_str(data.get("id")),
+            status=_str(data.get("status")) or "unknown",
+            owner=owner,
+            expires_on=parse_time(expires) if isinstance(expires, str) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ListQuery:
     """What to ask the list operation for. Dates use the simple (deprecated, still accepted)
     `start_date`/`end_date` parameters."""

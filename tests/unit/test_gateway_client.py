@@ -209,3 +209,46 @@ async def test_token_never_in_repr() -> None:
     """The client's repr names the gateway, never the token."""
     client = client_with(lambda r: httpx.Response(200))
     assert "secret-token" not in repr(client)
+
+
+async def test_verify_token_asks_the_user_endpoint_first() -> None:
+    """verify_token reads GET /user/tokens/verify, outside the gateway's path prefix."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        assert request.headers["authorization"] == "Bearer secret-token"
+        result = {"id": "t1", "status": "active", "expires_on": "2027-01-01T00:00:00Z"}
+        return httpx.Response(200, json={"result": result, "success": True, "errors": []})
+
+    status = await client_with(handler).verify_token()
+    assert seen == ["/client/v4/user/tokens/verify"]
+    assert status.active and status.owner == "user" and status.expires_on is not None
+
+
+async def test_verify_token_falls_back_to_the_account_endpoint() -> None:
+    """An account-owned token, rejected by /user/tokens/verify, is verified per account."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/client/v4/user/"):
+            errors = [{"code": 1000, "message": "Invalid API Token"}]
+            return httpx.Response(401, json={"success": False, "errors": errors})
+        assert request.url.path == f"/client/v4/accounts/{ACCOUNT}/tokens/verify"
+        return httpx.Response(200, json={"result": {"id": "t2", "status": "disabled"}})
+
+    status = await client_with(handler).verify_token()
+    assert status.owner == "account" and status.status == "disabled" and not status.active
+
+
+async def test_verify_token_raises_the_user_endpoints_error_when_both_reject() -> None:
+    """A token both endpoints reject surfaces as PermissionDenied with the first code."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        code = 9109 if "/user/" in request.url.path else 10000
+        errors = [{"code": code, "message": "Invalid access token"}]
+        return httpx.Response(403, json={"success": False, "errors": errors})
+
+    with pytest.raises(PermissionDenied) as caught:
+        await client_with(handler).verify_token()
+    assert caught.value.code == 9109
+    assert "secret-token" not in str(caught.value)
