@@ -150,9 +150,9 @@ async def _migrate() -> int:
 
     settings = load_settings(need_slack=False, need_cloudflare=False)
     store = build_store(settings.database_url)
-    version = await store.migrate()
+    revision = await store.migrate()
     await store.close()
-    print(f"store at schema version {version}")
+    print(f"store at schema revision {revision}")
     return 0
 
 

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -95,7 +96,7 @@ class Bot:
         if with_schedule:
             schedule.add(
                 SAMPLE_JOB_ID,
-                _scheduled_sample(sampler),
+                _scheduled_sample(sampler, store),
                 sample_trigger(
                     cron=settings.sample_cron,
                     interval_seconds=settings.sample_interval_seconds,
@@ -132,9 +133,15 @@ class Bot:
 
     async def start(self) -> None:
         """Migrate the store, start the outbox worker (resuming pending votes) and the scheduler."""
-        version = await self.store.migrate()
+        revision = await self.store.migrate()
+        freed = await self.store.recover(datetime.now(UTC))
         depth = await self.store.depth()
-        logger.info("store ready (schema v%d); %d votes waiting to sync", version, depth.pending)
+        logger.info(
+            "store ready (schema %s); %d logs waiting to sync%s",
+            revision,
+            depth.pending,
+            f", {freed} resumed after a crash" if freed else "",
+        )
         self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
         self.schedule.start()
 
@@ -251,8 +258,11 @@ class Bot:
         return web.json_response(details, status=200 if healthy else 503)
 
 
-def _scheduled_sample(sampler: Sampler) -> Any:
+def _scheduled_sample(sampler: Sampler, store: Store) -> Callable[[], Awaitable[None]]:
     async def sample() -> None:
+        if not await store.try_lead("sampler"):
+            logger.info("scheduled sampling skipped: another replica leads sampling")
+            return
         report = await sampler.run()
         logger.info("scheduled sampling posted %d logs", len(report.posted))
 

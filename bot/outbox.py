@@ -14,7 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
+import socket
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -37,6 +40,7 @@ logger = logging.getLogger(__name__)
 BASE_BACKOFF = 1.0
 MAX_BACKOFF = 300.0
 CONFIRM_RETRIES = (0.2, 0.5, 1.0)  # re-GET delays when the GET disagrees with the write
+LEASE_SECONDS = 60.0  # how long a claim keeps other replicas off an item; a crash frees it then
 
 
 def backoff(attempts: int, rng: random.Random) -> float:
@@ -58,6 +62,8 @@ class OutboxWorker:
         rng: random.Random | None = None,
         poll_seconds: float = 1.0,
         concurrency: int = 8,
+        owner: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -66,6 +72,8 @@ class OutboxWorker:
         self.rng = rng or random.Random()
         self.poll_seconds = poll_seconds
         self.concurrency = concurrency
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease_seconds = lease_seconds
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
@@ -118,11 +126,14 @@ class OutboxWorker:
 
     async def _fill(self) -> None:
         free = self.concurrency - len(self._inflight)
-        if free <= 0 or self._stopping:
-            return
-        for item in await self.store.due(self.clock(), free + len(self._inflight)):
-            if item.log_id in self._inflight or len(self._inflight) >= self.concurrency:
-                continue
+        if free <= 0 or self._stopping or self.gateway.budget.paused_for() > 0:
+            return  # while Cloudflare blocks us, claiming work would only hold it hostage
+        claimed = await self.store.claim(
+            self.clock(), free, owner=self.owner, lease_seconds=self.lease_seconds
+        )
+        for item in claimed:
+            if item.log_id in self._inflight:
+                continue  # still syncing here from an earlier claim; its finish re-queues it
             task = asyncio.create_task(self._guarded(item), name=f"outbox {item.log_id}")
             self._inflight[item.log_id] = task
 

@@ -1,8 +1,9 @@
 """The store: posted samples, the vote ledger and the outbox. The only code that touches a
-database. `build_store` picks the implementation from `AIG_DATABASE_URL`."""
+database. `build_store` picks the engine from `AIG_DATABASE_URL`."""
 
 from bot.store._memory import MemoryStore
 from bot.store._model import (
+    DEFAULT_ROUTE,
     SCHEMA_VERSION,
     Click,
     ClickOutcome,
@@ -11,9 +12,10 @@ from bot.store._model import (
     Post,
     Store,
 )
-from bot.store._sqlite import SqliteStore
+from bot.store._sql import SqlStore
 
 __all__ = [
+    "DEFAULT_ROUTE",
     "SCHEMA_VERSION",
     "Click",
     "ClickOutcome",
@@ -21,19 +23,16 @@ __all__ = [
     "OutboxDepth",
     "OutboxItem",
     "Post",
-    "SqliteStore",
+    "SqlStore",
     "Store",
     "build_store",
 ]
 
 
 def build_store(url: str) -> Store:
-    """The store for a database URL: `sqlite:///path.db`, `sqlite:///:memory:`."""
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        return MemoryStore() if path in ("", ":memory:") else SqliteStore(path)
-    if url.startswith(("postgresql://", "postgres://")):
-        raise NotImplementedError(
-            "the PostgreSQL store is not available in this version; use sqlite:///path.db"
-        )
-    raise ValueError(f"unsupported database URL: {url.split(':', 1)[0]}://…")
+    """The store for a database URL: `sqlite:///path.db`, `sqlite://` (memory), `postgresql://…`."""
+    if url in ("sqlite://", "sqlite:///", "sqlite:///:memory:"):
+        return MemoryStore()
+    if url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        return SqlStore(url)
+    raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")

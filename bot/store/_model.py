@@ -10,7 +10,8 @@ from typing import Protocol
 from bot.cards import Card
 from bot.votes import SyncStatus, Vote
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = "0001"  # the newest Alembic revision this code knows
+DEFAULT_ROUTE = "default"
 DOUBLE_CLICK_SECONDS = 1.5  # the same button again this soon is one click delivered twice
 
 
@@ -73,8 +74,17 @@ class OutboxDepth:
 class Store(Protocol):
     """Posted samples, the vote ledger and the outbox. Implementations: sqlite, memory."""
 
-    async def migrate(self) -> int:
-        """Create or upgrade the schema; return the schema version now in place."""
+    async def migrate(self) -> str:
+        """Create or upgrade the schema; return the revision now in place."""
+        ...
+
+    async def recover(self, now: datetime) -> int:
+        """After a start: free outbox claims that no live worker can hold; return how many."""
+        ...
+
+    async def try_lead(self, name: str) -> bool:
+        """Whether this process leads `name` (e.g. the sampler) among replicas sharing the
+        database; keeps leading until it exits."""
         ...
 
     async def close(self) -> None:
@@ -85,8 +95,12 @@ class Store(Protocol):
         """Whether the database answers."""
         ...
 
-    async def save_card(self, card: Card) -> None:
-        """Remember what a log's message shows (replacing an older card)."""
+    async def save_card(self, card: Card, route: str = DEFAULT_ROUTE) -> None:
+        """Remember what a log's message shows and which route it came from."""
+        ...
+
+    async def route_of(self, log_id: str) -> str | None:
+        """The route (gateway) a log's card came from."""
         ...
 
     async def card(self, log_id: str) -> Card | None:
@@ -97,7 +111,9 @@ class Store(Protocol):
         """Those of `log_ids` that were never posted, in the given order."""
         ...
 
-    async def reserve_post(self, log_id: str, channel: str, now: datetime) -> bool:
+    async def reserve_post(
+        self, log_id: str, channel: str, now: datetime, route: str = DEFAULT_ROUTE
+    ) -> bool:
         """Claim a log for posting; False if it was ever posted or claimed before."""
         ...
 
@@ -123,6 +139,13 @@ class Store(Protocol):
 
     async def due(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Pending outbox items whose next attempt is due, oldest first."""
+        ...
+
+    async def claim(
+        self, now: datetime, limit: int, *, owner: str, lease_seconds: float
+    ) -> list[OutboxItem]:
+        """Take up to `limit` due items for `owner` until the lease ends; items another live
+        worker holds are skipped, expired leases are taken over."""
         ...
 
     async def outbox_item(self, log_id: str) -> OutboxItem | None:

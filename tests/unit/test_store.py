@@ -9,15 +9,23 @@ from pathlib import Path
 import pytest
 
 from bot.cards import Card
-from bot.store import Click, MemoryStore, SqliteStore, Store, build_store
+from bot.store import SCHEMA_VERSION, Click, MemoryStore, SqlStore, Store, build_store
 from bot.votes import SyncState, SyncStatus, Tally
+from tests.fakes.postgres import postgres_schema
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    s: Store = MemoryStore() if request.param == "memory" else SqliteStore(str(tmp_path / "s.db"))
+    if request.param == "postgresql":
+        with postgres_schema() as url:
+            s: Store = SqlStore(url)
+            await s.migrate()
+            yield s
+            await s.close()
+        return
+    s = MemoryStore() if request.param == "memory" else SqlStore(f"sqlite:///{tmp_path / 's.db'}")
     await s.migrate()
     yield s
     await s.close()
@@ -28,8 +36,8 @@ def click(rater: str, clicked: int, ts: str, at: datetime = T0, log_id: str = "L
 
 
 async def test_migrate_is_idempotent_and_versioned(store: Store) -> None:
-    """Running migrations twice keeps the schema at version 1."""
-    assert await store.migrate() == 1
+    """Running migrations twice keeps the schema at the newest revision."""
+    assert await store.migrate() == SCHEMA_VERSION
 
 
 async def test_vote_then_same_vote_again_undoes_it(store: Store) -> None:
@@ -143,3 +151,44 @@ async def test_sqlite_file_survives_reopen(tmp_path: Path) -> None:
     assert [v.value for v in await second.votes("L1")] == [-1]
     assert len(await second.due(T0 + timedelta(seconds=1), 10)) == 1
     await second.close()
+
+
+async def test_claims_are_exclusive_until_the_lease_ends(store: Store) -> None:
+    """A claimed item is not handed to a second worker until its lease expires."""
+    await store.record_click(click("U1", 1, "1"))
+    first = await store.claim(T0, 10, owner="a", lease_seconds=30)
+    assert [i.log_id for i in first] == ["L1"]
+    assert await store.claim(T0 + timedelta(seconds=10), 10, owner="b", lease_seconds=30) == []
+    taken = await store.claim(T0 + timedelta(seconds=31), 10, owner="b", lease_seconds=30)
+    assert [i.log_id for i in taken] == ["L1"]
+
+
+async def test_finish_releases_the_claim(store: Store) -> None:
+    """A new click after a finished sync can be claimed again at once."""
+    await store.record_click(click("U1", 1, "1"))
+    (item,) = await store.claim(T0, 10, owner="a", lease_seconds=30)
+    await store.record_click(click("U2", 1, "2"))
+    assert not await store.finish("L1", item.generation, SyncStatus(SyncState.VERIFIED, 1), T0)
+    assert [i.generation for i in await store.claim(T0, 10, owner="b", lease_seconds=30)] == [2]
+
+
+async def test_routes_are_remembered_with_cards(store: Store) -> None:
+    """A card saved for a route reports that route."""
+    await store.save_card(Card(log_id="L9", created_at=T0), route="eu")
+    assert await store.route_of("L9") == "eu"
+    assert await store.route_of("nope") is None
+
+
+async def test_migrations_build_exactly_the_tables_the_queries_use(tmp_path: Path) -> None:
+    """Alembic's migrations and the query tables agree (no drift between them)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.store._tables import metadata
+
+    store = SqlStore(f"sqlite:///{tmp_path / 'm.db'}")
+    await store.migrate()
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    await store.close()
+    assert diff == []
