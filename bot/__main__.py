@@ -119,7 +119,7 @@ async def _sample(args: argparse.Namespace) -> int:
     try:
         report = await bot.sampler.run(args.count, dry_run=args.dry_run)
     finally:
-        await bot.gateway.aclose()
+        await bot.gateways.aclose()
         await bot.store.close()
     verb = "would post" if args.dry_run else "posted"
     print(

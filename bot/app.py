@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -21,11 +22,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.gateway import Budget, GatewayClient
+from bot.gateway import Budget
 from bot.outbox import OutboxWorker
 from bot.publisher import SlackPublisher, build_retry_handlers
 from bot.redact import Redactor
-from bot.sampling.jobs import Sampler
+from bot.routes import Gateways
+from bot.sampling.jobs import Pacer, Sampler
 from bot.sampling.scheduler import SAMPLE_JOB_ID, Schedule, sample_trigger
 from bot.slack import Services, register_listeners
 from bot.slack.raters import RaterPolicy
@@ -44,10 +46,10 @@ class Bot:
 
     settings: Settings
     store: Store
-    gateway: GatewayClient
+    gateways: Gateways
     slack_client: AsyncWebClient
     publisher: SlackPublisher
-    sampler: Sampler
+    samplers: dict[str, Sampler]
     outbox: OutboxWorker
     schedule: Schedule
     app: AsyncApp
@@ -67,13 +69,8 @@ class Bot:
     ) -> Bot:
         """Wire the bot from settings (a store may be given, e.g. the memory store)."""
         store = store or build_store(settings.database_url)
-        gateway = GatewayClient(
-            base_url=settings.cloudflare_api_base_url,
-            account_id=settings.cloudflare_account_id,
-            gateway_id=settings.cloudflare_gateway_id,
-            token=settings.cloudflare_api_token,
-            budget=Budget(settings.gateway_budget),
-        )
+        routes = settings.route_list()
+        gateways = Gateways(routes, Budget(settings.gateway_budget))
         slack_client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
@@ -82,27 +79,35 @@ class Bot:
         publisher = SlackPublisher(slack_client)
         rng = rng or random.Random()
         redactor = Redactor(enabled=settings.redact)
-        sampler = Sampler(
-            store=store,
-            gateway=gateway,
-            publisher=publisher,
-            channel=settings.feedback_channel,
-            size=settings.sample_size,
-            rng=rng,
-            redactor=redactor,
-        )
-        outbox = OutboxWorker(store=store, gateway=gateway, publisher=publisher, rng=rng)
+        pacer = Pacer()  # one per process: routes sharing a channel share its pace
+        samplers = {
+            route.name: Sampler(
+                store=store,
+                gateway=gateways.client(route.name),
+                publisher=publisher,
+                channel=route.channel,
+                size=route.plan.size,
+                window=route.plan.window,
+                route=route.name,
+                rng=rng,
+                redactor=redactor,
+                pacer=pacer,
+            )
+            for route in routes
+        }
+        outbox = OutboxWorker(store=store, gateways=gateways, publisher=publisher, rng=rng)
         schedule = Schedule(tz=settings.tz)
         if with_schedule:
-            schedule.add(
-                SAMPLE_JOB_ID,
-                _scheduled_sample(sampler, store),
-                sample_trigger(
-                    cron=settings.sample_cron,
-                    interval_seconds=settings.sample_interval_seconds,
-                    tz=settings.tz,
-                ),
-            )
+            for route in routes:
+                schedule.add(
+                    f"{SAMPLE_JOB_ID}:{route.name}",
+                    _scheduled_sample(samplers[route.name], store),
+                    sample_trigger(
+                        cron=route.plan.cron,
+                        interval_seconds=route.plan.interval_seconds,
+                        tz=ZoneInfo(route.plan.timezone),
+                    ),
+                )
         app = AsyncApp(
             client=slack_client,
             signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
@@ -112,8 +117,8 @@ class Bot:
         services = Services(
             settings=settings,
             store=store,
-            gateway=gateway,
-            sampler=sampler,
+            gateways=gateways,
+            samplers=samplers,
             outbox=outbox,
             raters=RaterPolicy(settings.allowed_raters),
             redactor=redactor,
@@ -122,14 +127,19 @@ class Bot:
         return cls(
             settings=settings,
             store=store,
-            gateway=gateway,
+            gateways=gateways,
             slack_client=slack_client,
             publisher=publisher,
-            sampler=sampler,
+            samplers=samplers,
             outbox=outbox,
             schedule=schedule,
             app=app,
         )
+
+    @property
+    def sampler(self) -> Sampler:
+        """The first route's sampler (the only one with environment-only configuration)."""
+        return self.samplers[self.gateways.default]
 
     async def start(self) -> None:
         """Migrate the store, start the outbox worker (resuming pending votes) and the scheduler."""
@@ -204,7 +214,7 @@ class Bot:
             self._outbox_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._outbox_task
-        await self.gateway.aclose()
+        await self.gateways.aclose()
         await self.store.close()
         logger.info("stopped")
 
@@ -222,26 +232,26 @@ class Bot:
                     round((now - depth.oldest).total_seconds(), 1) if depth.oldest else None
                 ),
             }
-        paused_for = self.gateway.budget.paused_for()
+        budget = self.gateways.budget
+        paused_for = budget.paused_for()
         details["gateway"] = {
             "paused": paused_for > 0,
             "paused_for_seconds": round(paused_for, 1) if paused_for > 0 else None,
-            "calls": self.gateway.calls,
-            "budget_used": self.gateway.budget.used(),
-            "budget": self.gateway.budget.limit,
+            "calls": self.gateways.calls,
+            "budget_used": budget.used(),
+            "budget": budget.limit,
         }
-        last = self.sampler.last_run
-        details["last_sample"] = (
-            {
-                "at": last.started_at.isoformat(),
-                "posted": len(last.posted),
-                "errors": last.errors[:3],
+        sampling: dict[str, Any] = {}
+        for name, sampler in self.samplers.items():
+            last = sampler.last_run
+            next_run = self.schedule.next_run(f"{SAMPLE_JOB_ID}:{name}")
+            sampling[name] = {
+                "last_run": last.started_at.isoformat() if last else None,
+                "last_posted": len(last.posted) if last else None,
+                "last_errors": last.errors[:3] if last else [],
+                "next_run": next_run.isoformat() if next_run else None,
             }
-            if last
-            else None
-        )
-        next_run = self.schedule.next_run(SAMPLE_JOB_ID)
-        details["next_sample"] = next_run.isoformat() if next_run else None
+        details["sampling"] = sampling
         healthy = store_ok and self.schedule.running
         if self.settings.socket_mode_available:
             connected = False

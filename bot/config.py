@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger  # validates crontab syntax the way it will run
 from dotenv import dotenv_values
 
+from bot.routes import DEFAULT_ROUTE, Route, SamplingPlan
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_CLOUDFLARE_API_BASE_URL = "https://api.cloudflare.com/client/v4"
 
@@ -60,6 +62,28 @@ class Settings:
     write_metadata: bool = False
     digest_cron: str = "0 9 * * 1"
     config_file: str | None = None
+    routes: tuple[Route, ...] = ()  # from AIG_CONFIG; empty means the single-gateway variables
+
+    def route_list(self) -> tuple[Route, ...]:
+        """The configured routes: those of AIG_CONFIG, or one built from the variables."""
+        if self.routes:
+            return self.routes
+        return (
+            Route(
+                name=DEFAULT_ROUTE,
+                account_id=self.cloudflare_account_id,
+                gateway_id=self.cloudflare_gateway_id,
+                api_token=self.cloudflare_api_token,
+                api_base_url=self.cloudflare_api_base_url,
+                channel=self.feedback_channel,
+                plan=SamplingPlan(
+                    size=self.sample_size,
+                    cron=self.sample_cron,
+                    interval_seconds=self.sample_interval_seconds,
+                    timezone=self.timezone,
+                ),
+            ),
+        )
 
     @property
     def socket_mode_available(self) -> bool:

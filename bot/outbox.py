@@ -32,6 +32,7 @@ from bot.gateway import (
     RateLimited,
 )
 from bot.publisher import SlackError, SlackPublisher
+from bot.routes import Gateways
 from bot.store import OutboxItem, Store
 from bot.votes import SyncState, SyncStatus, Tally
 
@@ -56,7 +57,7 @@ class OutboxWorker:
         self,
         *,
         store: Store,
-        gateway: GatewayClient,
+        gateways: Gateways,
         publisher: SlackPublisher,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
@@ -66,7 +67,7 @@ class OutboxWorker:
         lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.store = store
-        self.gateway = gateway
+        self.gateways = gateways
         self.publisher = publisher
         self.clock = clock
         self.rng = rng or random.Random()
@@ -126,7 +127,7 @@ class OutboxWorker:
 
     async def _fill(self) -> None:
         free = self.concurrency - len(self._inflight)
-        if free <= 0 or self._stopping or self.gateway.budget.paused_for() > 0:
+        if free <= 0 or self._stopping or self.gateways.budget.paused_for() > 0:
             return  # while Cloudflare blocks us, claiming work would only hold it hostage
         claimed = await self.store.claim(
             self.clock(), free, owner=self.owner, lease_seconds=self.lease_seconds
@@ -159,12 +160,13 @@ class OutboxWorker:
         """Write one log's verdict, confirm it, and show it."""
         tally = Tally.from_votes(await self.store.votes(item.log_id))
         verdict = tally.verdict
+        gateway = self.gateways.client(await self.store.route_of(item.log_id))
         try:
-            await self.gateway.patch_log(item.log_id, feedback=verdict)
+            await gateway.patch_log(item.log_id, feedback=verdict)
             logger.info(
                 "log %s: feedback %+d written (%d votes)", item.log_id, verdict, tally.count
             )
-            status = await self._confirm(item.log_id, verdict)
+            status = await self._confirm(gateway, item.log_id, verdict)
         except GatewayError as exc:
             await self._gateway_failed(item, tally, exc)
             return
@@ -181,12 +183,12 @@ class OutboxWorker:
         else:
             logger.info("log %s: new votes arrived during the sync; syncing again", item.log_id)
 
-    async def _confirm(self, log_id: str, verdict: int) -> SyncStatus:
+    async def _confirm(self, gateway: GatewayClient, log_id: str, verdict: int) -> SyncStatus:
         reported: int | None = None
         for delay in (0.0, *CONFIRM_RETRIES):
             if delay:
                 await asyncio.sleep(delay)
-            log = await self.gateway.get_log(log_id, priority=Priority.INTERACTIVE)
+            log = await gateway.get_log(log_id, priority=Priority.INTERACTIVE)
             reported = log.feedback
             if reported is None:
                 return SyncStatus(SyncState.UNVERIFIABLE, verdict)

@@ -20,7 +20,7 @@ from bot.gateway import GatewayClient, GatewayError, ListQuery, Log, Priority
 from bot.publisher import SlackError, SlackPublisher
 from bot.redact import Redactor
 from bot.sampling.strategy import MAX_LIST_CALLS, PER_PAGE, pick, plan_pages
-from bot.store import Store
+from bot.store import DEFAULT_ROUTE, Store
 from bot.votes import Tally
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class Sampler:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         pacer: Pacer | None = None,
         redactor: Redactor | None = None,
+        route: str = DEFAULT_ROUTE,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -95,6 +96,7 @@ class Sampler:
         self.clock = clock
         self.pacer = pacer or Pacer()
         self.redactor = redactor or Redactor()
+        self.route = route
         self._lock = asyncio.Lock()
         self.last_run: RunReport | None = None
 
@@ -175,14 +177,14 @@ class Sampler:
             card = await self.build_card(log, priority)
             report.posted.append(Posted(card, self.channel, None))
             return
-        if not await self.store.reserve_post(log.id, self.channel, self.clock()):
+        if not await self.store.reserve_post(log.id, self.channel, self.clock(), self.route):
             return
         try:
             card = await self.build_card(log, priority)
         except GatewayError:
             await self.store.release_post(log.id)
             raise
-        await self.store.save_card(card)
+        await self.store.save_card(card, self.route)
         await self.pacer.wait(self.channel)
         try:
             ts = await self.publisher.post(self.channel, sample_message(card, Tally(), None))

@@ -15,6 +15,7 @@ from bot import ids
 from bot.blocks import Message, error_message, help_message, lookup_message, sampled_message
 from bot.cards import Card
 from bot.gateway import GatewayError, NotFound, PermissionDenied, Priority, RateLimited
+from bot.sampling.jobs import Sampler
 from bot.slack.payloads import parse_command, parse_count, parse_log_reference
 from bot.slack.services import Services
 from bot.votes import Tally
@@ -49,7 +50,7 @@ class Commands:
         if parsed.name == "log":
             await self.log(ack, respond, parsed.argument, channel=channel, user=user)
         elif parsed.name == "sample":
-            await self.sample(ack, respond, parsed.argument, user=user)
+            await self.sample(ack, respond, parsed.argument, user=user, channel=channel)
         elif parsed.name == "stats":
             await _ack(ack, error_message("`/aig stats` is not available in this version yet."))
         elif parsed.name == "help":
@@ -73,47 +74,54 @@ class Commands:
             return
         await ack()
         logger.info("%s looked up log %s", user, log_id)
-        self.services.spawn(self._lookup(respond, log_id), name=f"lookup {log_id}")
+        self.services.spawn(self._lookup(respond, log_id, channel), name=f"lookup {log_id}")
 
-    async def _lookup(self, respond: AsyncRespond, log_id: str) -> None:
-        gateway = self.services.gateway
-        try:
-            log = await gateway.get_log(log_id, priority=Priority.INTERACTIVE)
-            request, response = await gateway.bodies(log_id, priority=Priority.INTERACTIVE)
-        except NotFound:
+    async def _lookup(self, respond: AsyncRespond, log_id: str, channel: str) -> None:
+        gateways = self.services.gateways
+        names = gateways.for_channel(channel)
+        for name in names:
+            gateway = gateways.client(name)
+            try:
+                log = await gateway.get_log(log_id, priority=Priority.INTERACTIVE)
+                request, response = await gateway.bodies(log_id, priority=Priority.INTERACTIVE)
+            except NotFound:
+                continue
+            except GatewayError as exc:
+                await _say(respond, error_message(_gateway_trouble(exc)))
+                return
+            break
+        else:
+            where = " or ".join(f"`{gateways.client(n).gateway_id}`" for n in names)
             await _say(
                 respond,
                 error_message(
-                    f"No log `{log_id}` on gateway `{gateway.gateway_id}`. "
+                    f"No log `{log_id}` on gateway {where}. "
                     "Check the ID (logs can also be deleted or rotated out)."
                 ),
             )
             return
-        except GatewayError as exc:
-            await _say(respond, error_message(_gateway_trouble(exc)))
-            return
         card = Card.from_log(log, request, response, redact=self.services.redactor)
-        await self.services.store.save_card(card)
+        await self.services.store.save_card(card, name)
         tally = Tally.from_votes(await self.services.store.votes(log_id))
         status = await self.services.store.sync_status(log_id)
         await _say(respond, lookup_message(card, tally, status))
 
     async def sample(
-        self, ack: AsyncAck, respond: AsyncRespond, argument: str, *, user: str
+        self, ack: AsyncAck, respond: AsyncRespond, argument: str, *, user: str, channel: str
     ) -> None:
-        """`/aig sample [n]`: post n samples to the feedback channel now."""
-        settings = self.services.settings
+        """`/aig sample [n]`: post n samples to the route's channel now."""
+        sampler = self.services.sampler_for(channel)
         try:
-            count = parse_count(argument, default=settings.sample_size, maximum=MAX_SAMPLE)
+            count = parse_count(argument, default=sampler.size, maximum=MAX_SAMPLE)
         except ValueError as exc:
             await _ack(ack, error_message(str(exc)))
             return
-        await _ack(ack, sampled_message(count, settings.feedback_channel))
+        await _ack(ack, sampled_message(count, sampler.channel))
         logger.info("%s asked for %d samples", user, count)
-        self.services.spawn(self._sample(respond, count), name=f"sample {count}")
+        self.services.spawn(self._sample(respond, sampler, count), name=f"sample {count}")
 
-    async def _sample(self, respond: AsyncRespond, count: int) -> None:
-        report = await self.services.sampler.run(count)
+    async def _sample(self, respond: AsyncRespond, sampler: Sampler, count: int) -> None:
+        report = await sampler.run(count)
         posted = len(report.posted)
         if report.errors and not posted:
             await _say(respond, error_message("Sampling failed: " + report.errors[0][:300]))
@@ -121,7 +129,7 @@ class Commands:
             await _say(
                 respond,
                 error_message(
-                    f"Posted {posted} of {count}: only {posted} log(s) in the last 24 hours "
+                    f"Posted {posted} of {count}: only {posted} log(s) in the window "
                     "had not been posted before."
                 ),
             )

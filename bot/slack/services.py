@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
-from bot.gateway import GatewayClient
 from bot.outbox import OutboxWorker
 from bot.redact import Redactor
+from bot.routes import Gateways
 from bot.sampling.jobs import Sampler
 from bot.slack.raters import RaterPolicy
 from bot.store import Store
@@ -25,12 +25,16 @@ class Services:
 
     settings: Settings
     store: Store
-    gateway: GatewayClient
-    sampler: Sampler
+    gateways: Gateways
+    samplers: dict[str, Sampler]
     outbox: OutboxWorker
     raters: RaterPolicy
     redactor: Redactor
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def sampler_for(self, channel: str) -> Sampler:
+        """The sampler of the route posting to `channel`, else the first route's."""
+        return self.samplers[self.gateways.for_channel(channel)[0]]
 
     def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Run work after the ack, keeping a reference so it is neither collected nor lost."""

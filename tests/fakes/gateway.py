@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bot.gateway import Budget, GatewayClient
+from bot.routes import Gateways, Route
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 _LOG_PATH = re.compile(r"/logs/(?P<id>[^/]+)(?P<rest>/request|/response)?$")
@@ -60,6 +61,19 @@ class FakeGateway:
     def methods(self) -> list[str]:
         """The HTTP methods called, in order."""
         return [method for method, _ in self.calls]
+
+    def gateways(self) -> Gateways:
+        """One default route whose client is wired to this fake."""
+        route = Route(
+            name="default",
+            account_id=ACCOUNT,
+            gateway_id="gw",
+            api_token="t",
+            api_base_url="https://api.example.test/client/v4",
+            channel="C1",
+        )
+        client = self.client()
+        return Gateways((route,), client.budget, {"default": client})
 
     def client(self) -> GatewayClient:
         """A GatewayClient wired to this fake."""

@@ -55,7 +55,7 @@ async def rig() -> AsyncIterator[Rig]:
     holder: list[Rig] = []
     worker = OutboxWorker(
         store=store,
-        gateway=gateway.client(),
+        gateways=gateway.gateways(),
         publisher=publisher,
         clock=lambda: holder[0].now,
         rng=random.Random(1),
