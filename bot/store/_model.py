@@ -10,9 +10,12 @@ from typing import Protocol
 from bot.cards import Card
 from bot.votes import SyncStatus, Vote
 
-SCHEMA_VERSION = "0001"  # the newest Alembic revision this code knows
+SCHEMA_VERSION = "0002"  # the newest Alembic revision this code knows
 DEFAULT_ROUTE = "default"
 DOUBLE_CLICK_SECONDS = 1.5  # the same button again this soon is one click delivered twice
+SETTLE_SECONDS = 0.3  # during a burst of votes on one log, sync once they pause this long
+MAX_SETTLE_SECONDS = 2.0  # ... but never keep a vote waiting longer than this
+QUIET_SECONDS = 2.0  # a log synced longer ago than this is quiet: its next click syncs at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,20 @@ class ClickOutcome:
     recorded: bool  # False for a redelivered or double click: nothing changed
     value: int  # the rater's vote now
     generation: int  # the log's outbox generation after this click
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A reason given with a vote, or a free-text note on a log."""
+
+    log_id: str
+    author: str
+    kind: str  # "reason" (given with a vote) or "note" (free text, e.g. a thread reply)
+    created_at: datetime
+    text: str = ""
+    category: str | None = None  # for reasons: wrong, unsafe, unhelpful, formatting, slow, other
+    vote: int | None = None  # the vote a reason explains
+    source: str = "modal"  # where it was written: "modal" or "thread"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +152,14 @@ class Store(Protocol):
 
     async def votes(self, log_id: str) -> list[Vote]:
         """Every rater's current vote on a log (undone votes included, as 0)."""
+        ...
+
+    async def add_note(self, note: Note) -> None:
+        """Keep a reason or a note."""
+        ...
+
+    async def notes(self, log_id: str) -> list[Note]:
+        """A log's reasons and notes, oldest first."""
         ...
 
     async def due(self, now: datetime, limit: int) -> list[OutboxItem]:

@@ -35,13 +35,17 @@ from bot.store._migrate import upgrade
 from bot.store._model import (
     DEFAULT_ROUTE,
     DOUBLE_CLICK_SECONDS,
+    MAX_SETTLE_SECONDS,
+    QUIET_SECONDS,
+    SETTLE_SECONDS,
     Click,
     ClickOutcome,
+    Note,
     OutboxDepth,
     OutboxItem,
     Post,
 )
-from bot.store._tables import cards, outbox, posts, vote_events, votes
+from bot.store._tables import cards, notes, outbox, posts, vote_events, votes
 from bot.votes import SyncStatus, Vote, is_repeat, next_value
 
 T = TypeVar("T")
@@ -311,13 +315,17 @@ class SqlStore:
                 },
             )
         )
+        queue_row = conn.execute(
+            select(outbox).where(outbox.c.log_id == click.log_id).with_for_update()
+        ).first()
+        due_at, enqueued_at = settle(queue_row, at)
         queued = self._insert(outbox).values(
             log_id=click.log_id,
             generation=1,
             state="pending",
             attempts=0,
-            next_attempt_at=at,
-            enqueued_at=at,
+            next_attempt_at=due_at,
+            enqueued_at=enqueued_at,
             response_url=click.response_url,
             updated_at=at,
         )
@@ -329,12 +337,7 @@ class SqlStore:
                     "state": "pending",
                     "attempts": 0,
                     "next_attempt_at": queued.excluded.next_attempt_at,
-                    "enqueued_at": func.coalesce(
-                        select(outbox.c.enqueued_at)
-                        .where(outbox.c.log_id == click.log_id, outbox.c.state == "pending")
-                        .scalar_subquery(),
-                        queued.excluded.enqueued_at,
-                    ),
+                    "enqueued_at": queued.excluded.enqueued_at,
                     "response_url": func.coalesce(
                         queued.excluded.response_url, outbox.c.response_url
                     ),
@@ -353,6 +356,29 @@ class SqlStore:
             ).all()
         )
         return [Vote(log_id, r.rater, int(r.value), _dt(r.voted_at)) for r in rows]
+
+    async def add_note(self, note: Note) -> None:
+        stmt = notes.insert().values(
+            log_id=note.log_id,
+            author=note.author,
+            kind=note.kind,
+            category=note.category,
+            text=note.text,
+            vote=note.vote,
+            source=note.source,
+            created_at=_ts(note.created_at),
+        )
+        await self._tx(lambda c: c.execute(stmt))
+
+    async def notes(self, log_id: str) -> list[Note]:
+        rows = await self._tx(
+            lambda c: c.execute(
+                select(notes)
+                .where(notes.c.log_id == log_id)
+                .order_by(notes.c.created_at, notes.c.id)
+            ).all()
+        )
+        return [_note(r) for r in rows]
 
     # --- the outbox ----------------------------------------------------------------------
 
@@ -512,6 +538,38 @@ class SqlStore:
             )
 
         return await self._tx(run)
+
+
+def settle(row: Any, at: float) -> tuple[float, float]:
+    """When a log's sync is due after a click at `at`, and since when it has been waiting.
+
+    A click on a quiet log is synced at once. A click on a log that is already queued, being
+    synced, or was synced moments ago waits until the clicks settle (SETTLE_SECONDS after the
+    latest), but never more than MAX_SETTLE_SECONDS after the first waiting click: a burst of
+    votes on one message then costs one more PATCH and GET, not one per click.
+    """
+    if row is None:
+        return at, at
+    claimed = row.claimed_until is not None and row.claimed_until > at
+    waiting = row.state == "pending"
+    recent = row.state == "done" and row.updated_at > at - QUIET_SECONDS
+    if not (claimed or waiting or recent):
+        return at, at
+    first = row.enqueued_at if waiting else at
+    return min(first + MAX_SETTLE_SECONDS, at + SETTLE_SECONDS), first
+
+
+def _note(row: Any) -> Note:
+    return Note(
+        log_id=row.log_id,
+        author=row.author,
+        kind=row.kind,
+        created_at=_dt(row.created_at),
+        text=row.text,
+        category=row.category,
+        vote=row.vote,
+        source=row.source,
+    )
 
 
 def _item(row: Any) -> OutboxItem:

@@ -68,6 +68,24 @@ vote_events = Table(
     UniqueConstraint("log_id", "rater", "action_ts", name="vote_events_click"),
 )
 
+# Why raters voted as they did (reasons from the vote modal) and free-text notes on a log.
+notes = Table(
+    "notes",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("log_id", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("category", Text),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("vote", Integer),
+    Column("source", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("notes_log", "log_id"),
+)
+
 # One row per log whose verdict must reach the gateway; `generation` counts clicks.
 outbox = Table(
     "outbox",

@@ -95,10 +95,11 @@ async def test_finish_only_when_no_newer_click(store: Store) -> None:
     await store.record_click(click("U2", 1, "2"))
     status = SyncStatus(SyncState.VERIFIED, 1)
     assert not await store.finish("L1", item.generation, status, T0)
-    assert len(await store.due(T0, 10)) == 1
-    newer = (await store.due(T0, 10))[0]
-    assert await store.finish("L1", newer.generation, status, T0)
-    assert await store.due(T0, 10) == []
+    later = T0 + timedelta(seconds=3)
+    assert len(await store.due(later, 10)) == 1
+    newer = (await store.due(later, 10))[0]
+    assert await store.finish("L1", newer.generation, status, later)
+    assert await store.due(later, 10) == []
     assert await store.sync_status("L1") == status
 
 
@@ -169,7 +170,26 @@ async def test_finish_releases_the_claim(store: Store) -> None:
     (item,) = await store.claim(T0, 10, owner="a", lease_seconds=30)
     await store.record_click(click("U2", 1, "2"))
     assert not await store.finish("L1", item.generation, SyncStatus(SyncState.VERIFIED, 1), T0)
-    assert [i.generation for i in await store.claim(T0, 10, owner="b", lease_seconds=30)] == [2]
+    later = T0 + timedelta(seconds=3)
+    assert [i.generation for i in await store.claim(later, 10, owner="b", lease_seconds=30)] == [2]
+
+
+async def test_a_click_on_a_quiet_log_is_due_at_once(store: Store) -> None:
+    """The first vote on a log is synced immediately, without any settling delay."""
+    await store.record_click(click("U1", 1, "1"))
+    assert [i.log_id for i in await store.due(T0, 10)] == ["L1"]
+
+
+async def test_a_burst_of_clicks_settles_before_the_next_sync(store: Store) -> None:
+    """Clicks while a log is queued wait until they pause, but at most two seconds in all."""
+    await store.record_click(click("U1", 1, "1"))
+    for i in range(2, 12):
+        await store.record_click(click(f"U{i}", 1, str(i), T0 + timedelta(milliseconds=100 * i)))
+    assert await store.due(T0 + timedelta(milliseconds=1000), 10) == []
+    assert len(await store.due(T0 + timedelta(milliseconds=1500), 10)) == 1
+    for i in range(12, 40):
+        await store.record_click(click(f"U{i}", 1, str(i), T0 + timedelta(milliseconds=100 * i)))
+    assert len(await store.due(T0 + timedelta(seconds=2), 10)) == 1  # capped, despite more clicks
 
 
 async def test_routes_are_remembered_with_cards(store: Store) -> None:
@@ -192,3 +212,19 @@ async def test_migrations_build_exactly_the_tables_the_queries_use(tmp_path: Pat
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     await store.close()
     assert diff == []
+
+
+async def test_notes_are_kept_in_order(store: Store) -> None:
+    """Reasons and notes on a log come back oldest first, with their fields."""
+    from bot.store import Note
+
+    await store.add_note(
+        Note("L1", "U2", "note", T0 + timedelta(seconds=2), text="see docs", source="thread")
+    )
+    await store.add_note(Note("L1", "U1", "reason", T0, text="made up", category="wrong", vote=-1))
+    await store.add_note(Note("L2", "U1", "note", T0, text="other log"))
+    kept = await store.notes("L1")
+    assert [(n.author, n.kind, n.category, n.vote, n.source) for n in kept] == [
+        ("U1", "reason", "wrong", -1, "modal"),
+        ("U2", "note", None, None, "thread"),
+    ]
