@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("migrate", help="apply store migrations")
+    sub.add_parser(
+        "doctor", help="check the Slack and Cloudflare credentials, channel and permissions"
+    )
     return parser
 
 
@@ -72,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_sample(args))
         if args.command == "migrate":
             return asyncio.run(_migrate())
+        if args.command == "doctor":
+            from bot.doctor import run_doctor
+
+            return asyncio.run(run_doctor())
     except ConfigError as exc:
         print(f"aig-feedback: {exc}", file=sys.stderr)
         print("See .env.example for every setting.", file=sys.stderr)
