@@ -92,6 +92,7 @@ class SlackSandbox:
         self._responses: list[ResponsePost] = []
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
+        self._listeners: list[Callable[[], None]] = []
 
     # --- settings (live: changing one changes the sandbox's next answers) ----------------------
 
@@ -244,7 +245,28 @@ class SlackSandbox:
     def post_user_message(self, channel: str, text: str, *, user: str = "U0ALICE") -> Message:
         """Seeds a message written by a person (which the bot may not chat.update)."""
         channel = self.workspace.resolve_channel(channel)
-        return self.workspace.post_message(channel, text, [], user=user, bot_id=None).snapshot()
+        message = self.workspace.post_message(channel, text, [], user=user, bot_id=None)
+        self._changed()
+        return message.snapshot()
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls `listener()` after each Web API call, response_url post, slash command or click
+        (whatever it changed); returns the function that unsubscribes it.
+
+        Listeners run synchronously on the sandbox's event loop and must not block; the
+        interactive sandbox page uses this to push live updates.
+        """
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     # --- faults and waiting --------------------------------------------------------------------
 
@@ -289,7 +311,10 @@ class SlackSandbox:
         channel: str = "C0FEEDBACK",
     ) -> SlashResult:
         """Sends a signed slash command, as Slack does when `user` presses Enter in `channel`."""
-        return await self.driver.slash(text, command=command, user=user, channel=channel)
+        try:
+            return await self.driver.slash(text, command=command, user=user, channel=channel)
+        finally:
+            self._changed()  # the ack may have been shown to the user
 
     async def click(
         self,
@@ -301,7 +326,10 @@ class SlackSandbox:
         value: str | None = None,
     ) -> ClickResult:
         """Clicks the button `action_id` on channel message `ts` as `user` (block_actions)."""
-        return await self.driver.click(channel, ts, action_id, user=user, value=value)
+        try:
+            return await self.driver.click(channel, ts, action_id, user=user, value=value)
+        finally:
+            self._changed()
 
     async def click_ephemeral(
         self,
@@ -312,7 +340,10 @@ class SlackSandbox:
         value: str | None = None,
     ) -> ClickResult:
         """Clicks a button on an ephemeral message; only its recipient can."""
-        return await self.driver.click_ephemeral(ephemeral, action_id, user=user, value=value)
+        try:
+            return await self.driver.click_ephemeral(ephemeral, action_id, user=user, value=value)
+        finally:
+            self._changed()
 
     async def send_signed(
         self,
@@ -344,6 +375,7 @@ class SlackSandbox:
             ok, error = False, f"http_{status}"
         self.calls.append(ApiCall(method, copy.deepcopy(args), ok, error, at, status))
         logger.debug("Slack sandbox answered %s: %s", method, error or "ok")
+        self._changed()
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         headers["x-oauth-scopes"] = ",".join(self.scopes)
@@ -385,6 +417,7 @@ class SlackSandbox:
             answer = {"ok": False, "error": e.error, **e.extra}
         error = None if status == 200 else str(answer["error"])
         self._responses.append(ResponsePost(url, copy.deepcopy(body), status, error, at))
+        self._changed()
         return web.json_response(answer, status=status)
 
 
