@@ -17,6 +17,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.doctor._cloudflare import GatewayChecks
 from bot.doctor._report import Check, Outcome, Report
 from bot.doctor._slack import SlackChecks
+from bot.gateway import Budget
 
 __all__ = ["Check", "GatewayChecks", "Outcome", "Report", "SlackChecks", "run_doctor"]
 
@@ -42,8 +43,13 @@ async def run_doctor(out: TextIO = sys.stdout) -> int:
         report.skip("Slack and Cloudflare checks: fix the settings first")
         return report.finish()
     check_mode(settings, report)
-    await SlackChecks(settings, report).run()
-    await GatewayChecks.from_settings(settings, report).run()
+    routes = settings.route_list()
+    channels = list(dict.fromkeys(route.channel for route in routes))
+    await SlackChecks(settings, report, channels=channels).run()
+    for route in routes:
+        # a budget per route: a 429 on one must not stall the next route's checks
+        checks = GatewayChecks.from_route(route, report, budget=Budget(settings.gateway_budget))
+        await checks.run(title=f"route {route.name}" if len(routes) > 1 else "")
     return report.finish()
 
 
@@ -59,5 +65,5 @@ def check_mode(settings: Settings, report: Report) -> None:
             fix="copy the Signing Secret (Basic Information → App Credentials) into "
             "SLACK_SIGNING_SECRET, or set SLACK_APP_TOKEN to use Socket Mode",
         )
-    if settings.config_file:
-        report.skip("AIG_CONFIG routes are not checked; doctor checks the CLOUDFLARE_* gateway")
+    if settings.config_file and not settings.routes:
+        report.skip("AIG_CONFIG set, but it defined no routes; checking the CLOUDFLARE_* gateway")

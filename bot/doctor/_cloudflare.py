@@ -8,7 +8,6 @@ allows (the body's fields are all optional) and which names nothing to change.
 
 from __future__ import annotations
 
-from bot.config import Settings
 from bot.doctor._report import Report
 from bot.gateway import (
     Budget,
@@ -22,6 +21,7 @@ from bot.gateway import (
     RateLimited,
     Unavailable,
 )
+from bot.routes import Route
 
 LOGGING_DOCS = "https://developers.cloudflare.com/ai-gateway/observability/logging/"
 TOKENS_PAGE = "https://dash.cloudflare.com/profile/api-tokens"
@@ -57,19 +57,22 @@ class GatewayChecks:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, report: Report) -> GatewayChecks:
-        """Checks of the gateway the CLOUDFLARE_* settings name."""
+    def from_route(cls, route: Route, report: Report, *, budget: Budget) -> GatewayChecks:
+        """Checks of one route's gateway."""
         return cls(
             report,
-            base_url=settings.cloudflare_api_base_url,
-            account_id=settings.cloudflare_account_id,
-            gateway_id=settings.cloudflare_gateway_id,
-            token=settings.cloudflare_api_token,
-            budget=Budget(settings.gateway_budget),
+            base_url=route.api_base_url,
+            account_id=route.account_id,
+            gateway_id=route.gateway_id,
+            token=route.api_token,
+            budget=budget,
         )
 
-    async def run(self) -> None:
-        self.report.section(f"Cloudflare AI Gateway ({self.base_url})")
+    async def run(self, *, title: str = "") -> None:
+        """Run every check in order; `title` names the route when there are several."""
+        self.report.section(
+            f"Cloudflare AI Gateway{f', {title}' if title else ''} ({self.base_url})"
+        )
         try:
             if not await self.check_token():
                 self.report.skip(

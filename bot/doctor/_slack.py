@@ -6,6 +6,7 @@ come from the `x-oauth-scopes` header Slack puts on every Web API answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -27,9 +28,10 @@ _NETWORK = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 class SlackChecks:
     """Checks of the Slack side of the configuration."""
 
-    def __init__(self, settings: Settings, report: Report) -> None:
+    def __init__(self, settings: Settings, report: Report, *, channels: Sequence[str] = ()) -> None:
         self.settings = settings
         self.report = report
+        self.channels = list(channels) or [settings.feedback_channel]
         self.client = AsyncWebClient(
             token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=TIMEOUT
         )
@@ -45,7 +47,8 @@ class SlackChecks:
             )
         else:
             self.check_scopes(scopes)
-            await self.check_channel()
+            for channel in self.channels:
+                await self.check_channel(channel)
         if self.settings.slack_app_token and self.reachable:
             await self.check_app_token()
 
@@ -104,9 +107,8 @@ class SlackChecks:
             "them), then reinstall the app to the workspace",
         )
 
-    async def check_channel(self) -> None:
+    async def check_channel(self, channel: str) -> None:
         """conversations.info: the feedback channel exists, is not archived, has the bot."""
-        channel = self.settings.feedback_channel
         invite = f"invite the bot: type /invite @{self.bot_name} in the channel"
         try:
             response = await self.client.conversations_info(channel=channel)
