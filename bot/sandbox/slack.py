@@ -39,6 +39,15 @@ from bot.sandbox._slack_records import (
 )
 from bot.sandbox._slack_state import SlackError, Workspace
 from bot.sandbox._slack_webapi import WebApi, message_content
+from bot.sandbox._socket_mode import (
+    LINK_PATH,
+    OPEN_METHOD,
+    SocketAck,
+    SocketConnection,
+    SocketEnvelope,
+    SocketModeDriver,
+    SocketModeServer,
+)
 
 __all__ = [
     "ApiCall",
@@ -48,6 +57,9 @@ __all__ = [
     "ResponsePost",
     "SlackSandbox",
     "SlashResult",
+    "SocketAck",
+    "SocketConnection",
+    "SocketEnvelope",
     "Version",
     "View",
 ]
@@ -56,6 +68,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BOT_TOKEN = "xoxb-sandbox-token"
 DEFAULT_SIGNING_SECRET = "sandbox-signing-secret"
+DEFAULT_APP_TOKEN = "xapp-1-A0AIGFEEDBACK-1-sandbox"
 DEFAULT_SCOPES = ("chat:write", "commands", "channels:read", "users:read", "usergroups:read")
 
 
@@ -67,6 +80,7 @@ class SlackSandbox:
         *,
         bot_token: str = DEFAULT_BOT_TOKEN,
         signing_secret: str = DEFAULT_SIGNING_SECRET,
+        app_token: str = DEFAULT_APP_TOKEN,
         channels: Iterable[str] = ("C0FEEDBACK",),
         team_id: str = "T0SANDBOX",
         bot_user_id: str = "U0AIGBOT",
@@ -88,6 +102,10 @@ class SlackSandbox:
             signing_secret=signing_secret,
             events_url=events_url,
         )
+        self.socket_mode = SocketModeServer(
+            app_token=app_token, app_id=self.workspace.app_id, base_url=lambda: self.base_url
+        )
+        self.socket_driver = SocketModeDriver(self.driver, self.socket_mode)
         self._faults = Faults()
         self._responses: list[ResponsePost] = []
         self._runner: web.AppRunner | None = None
@@ -117,6 +135,12 @@ class SlackSandbox:
     @ack_timeout.setter
     def ack_timeout(self, seconds: float) -> None:
         self.driver.ack_timeout = seconds
+        self.socket_driver.ack_timeout = seconds
+
+    @property
+    def app_token(self) -> str:
+        """The app-level token (`xapp-…`) that `apps.connections.open` accepts."""
+        return self.socket_mode.app_token
 
     @property
     def channels(self) -> dict[str, str]:
@@ -165,6 +189,7 @@ class SlackSandbox:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{path:.+}", self._handle_response_url)
+        app.router.add_get(LINK_PATH, self.socket_mode.handle)  # Socket Mode's WebSocket
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
@@ -174,6 +199,7 @@ class SlackSandbox:
         logger.info("Slack sandbox serving the Web API at %s", self.api_url)
 
     async def stop(self) -> None:
+        await self.socket_mode.close()  # open WebSockets would hold the server's shutdown
         await self.driver.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -345,6 +371,41 @@ class SlackSandbox:
         finally:
             self._changed()
 
+    # --- the driver over Socket Mode (the app connects with apps.connections.open) --------------
+
+    async def socket_slash(
+        self,
+        text: str,
+        *,
+        command: str = "/aig",
+        user: str = "U0ALICE",
+        channel: str = "C0FEEDBACK",
+    ) -> SlashResult:
+        """`slash`, delivered as a `slash_commands` envelope over the app's WebSocket."""
+        try:
+            return await self.socket_driver.slash(text, command=command, user=user, channel=channel)
+        finally:
+            self._changed()
+
+    async def socket_click(
+        self,
+        channel: str,
+        ts: str,
+        action_id: str,
+        *,
+        user: str = "U0ALICE",
+        value: str | None = None,
+    ) -> ClickResult:
+        """`click`, delivered as an `interactive` envelope over the app's WebSocket.
+
+        Returns once the ack arrives; `status` 0 with `operation_timeout` when none came within
+        `ack_timeout`, `dispatch_failed` when no connection was open (or it closed meanwhile).
+        """
+        try:
+            return await self.socket_driver.click(channel, ts, action_id, user=user, value=value)
+        finally:
+            self._changed()
+
     async def send_signed(
         self,
         body: bytes,
@@ -366,7 +427,12 @@ class SlackSandbox:
         args: JSON = {}
         try:
             args, token = await read_args(request)
-            status, body, headers = self._answer(method, args, token)
+            if method == OPEN_METHOD:  # takes the app-level token, and only in the header
+                authorization = request.headers.get("Authorization")
+                fault = self._faults.take(method)
+                status, body, headers = fault or self.socket_mode.open(authorization)
+            else:
+                status, body, headers = self._answer(method, args, token)
         except SlackError as e:
             status, body, headers = e.status, {"ok": False, "error": e.error, **e.extra}, {}
         if isinstance(body, dict):
