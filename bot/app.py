@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,6 +31,7 @@ from bot.routes import Gateways
 from bot.sampling.jobs import Pacer, Sampler
 from bot.sampling.scheduler import SAMPLE_JOB_ID, Schedule, sample_trigger
 from bot.slack import Services, register_listeners
+from bot.slack.payloads import malformed_body
 from bot.slack.raters import RaterPolicy
 from bot.store import Store, build_store
 
@@ -159,6 +161,7 @@ class Bot:
         """The HTTP app: `/slack/events` (when a signing secret is configured) and `/healthz`."""
         if self.settings.slack_signing_secret:
             application = self.app.web_app(path=EVENTS_PATH)
+            application.middlewares.append(_reject_malformed)
         else:
             application = web.Application()
         application.router.add_get(HEALTH_PATH, self._health)
@@ -266,6 +269,19 @@ class Bot:
     async def _health(self, request: web.Request) -> web.Response:
         healthy, details = await self.health()
         return web.json_response(details, status=200 if healthy else 503)
+
+
+@web.middleware
+async def _reject_malformed(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A body Bolt cannot dispatch (unparseable, or a field of the wrong type) gets a 400,
+    where Bolt itself would crash into a 500."""
+    if request.method == "POST" and request.path == EVENTS_PATH:
+        raw = await request.read()  # kept by aiohttp for Bolt's own read
+        reason = malformed_body(raw, charset=request.charset, headers=request.headers)
+        if reason is not None:
+            logger.warning("rejected a malformed request to %s: %s", EVENTS_PATH, reason)
+            return web.json_response({"error": "malformed_request"}, status=400)
+    return await handler(request)
 
 
 def _scheduled_sample(sampler: Sampler, store: Store) -> Callable[[], Awaitable[None]]:

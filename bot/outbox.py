@@ -41,7 +41,10 @@ logger = logging.getLogger(__name__)
 BASE_BACKOFF = 1.0
 MAX_BACKOFF = 300.0
 CONFIRM_RETRIES = (0.2, 0.5, 1.0)  # re-GET delays when the GET disagrees with the write
-LEASE_SECONDS = 60.0  # how long a claim keeps other replicas off an item; a crash frees it then
+# How long a claim keeps other replicas off an item; a crashed replica's items are taken over
+# after this. A sync outliving it may be repeated elsewhere, which is harmless: it writes the
+# same verdict from the same ledger.
+LEASE_SECONDS = 15.0
 
 
 def backoff(attempts: int, rng: random.Random) -> float:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from slack_bolt.request.async_request import AsyncBoltRequest
+
 from bot import ids
 
 LOG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
@@ -20,6 +22,51 @@ LOG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 class BadPayload(ValueError):
     """A Slack payload lacks a field the bot needs, or has one of the wrong type."""
+
+
+def malformed_body(raw: bytes, *, charset: str | None, headers: Mapping[str, str]) -> str | None:
+    """Why Bolt cannot dispatch this request body, or None when it can.
+
+    Bolt parses the body (form, `payload=` JSON or JSON) while it builds the request, and then
+    indexes the fields Slack documents (`actions[0]`, `event.type`, …) without checking their
+    types, in its listeners' matchers and even in its error handler. Either failure ends as a
+    500, so such bodies are refused before dispatch, ahead of the signature check (a 400 tells
+    a forger nothing, and nothing is written either way).
+    """
+    try:
+        text = raw.decode(charset or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        return "the body is not text in its declared charset"
+    try:
+        body = AsyncBoltRequest(body=text, headers=dict(headers)).body
+    except Exception as exc:  # any failure here is Bolt failing to parse what was sent
+        return f"Bolt cannot parse the body ({type(exc).__name__})"
+    return _misshapen(body)
+
+
+_STRING_FIELDS = ("type", "command", "callback_id", "action_id", "response_url")
+_OBJECT_FIELDS = ("event", "view", "workflow_step")
+
+
+def _misshapen(body: Mapping[str, Any]) -> str | None:
+    """The first field Bolt relies on whose type is not the one Slack documents."""
+    for key in _STRING_FIELDS:
+        if key in body and not isinstance(body[key], str):
+            return f"{key!r} is not a string"
+    for key in _OBJECT_FIELDS:
+        if key in body and not isinstance(body[key], Mapping):
+            return f"{key!r} is not an object"
+    for key in ("event", "view"):
+        if key in body and not isinstance(body[key].get("type"), str):
+            return f"{key!r} has no type"
+    if "actions" in body:
+        actions = body["actions"]
+        if not isinstance(actions, list) or not actions:
+            return "'actions' is not a list of actions"
+        for action in actions:
+            if not isinstance(action, Mapping) or not isinstance(action.get("action_id"), str):
+                return "an action has no action_id"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
