@@ -38,7 +38,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="HTTP address to bind (default: all interfaces)",
     )
 
-    sub.add_parser("demo", help="everything local: sandbox gateway and Slack, and the bot")
+    demo = sub.add_parser(
+        "demo",
+        help="everything local: sandbox gateway and Slack, the bot, and a sandbox Slack page",
+    )
+    demo.add_argument(
+        "--port", type=int, default=3000, help="port of the sandbox Slack page (default: 3000)"
+    )
+    demo_mode = demo.add_mutually_exclusive_group()
+    demo_mode.add_argument(
+        "--no-serve", action="store_true", help="exit after the scripted walkthrough"
+    )
+    demo_mode.add_argument(
+        "--no-walkthrough", action="store_true", help="skip the walkthrough; serve the page"
+    )
 
     sample = sub.add_parser("sample", help="one sampling run now")
     sample.add_argument(
@@ -70,7 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo  # the sandbox is only loaded for the demo
 
-            return asyncio.run(run_demo())
+            return asyncio.run(
+                run_demo(
+                    walkthrough=not args.no_walkthrough, serve=not args.no_serve, port=args.port
+                )
+            )
         if args.command == "sample":
             return asyncio.run(_sample(args))
         if args.command == "migrate":

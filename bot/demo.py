@@ -1,28 +1,37 @@
 """`aig-feedback demo`: the whole loop on this machine, with no credentials.
 
 Starts the loopback stand-ins of Cloudflare's logs API and of Slack, runs the bot against them
-in HTTP mode, and walks through it the way a team would: `/aig sample 3` → three posts → a
-teammate's 👍 → PATCH → GET → the edited message; then a 👎 and a private `/aig log` lookup.
-Every step prints what happened, with the real log IDs.
+in HTTP mode (on a free port), and walks through it the way a team would: `/aig sample 3` →
+three posts → a teammate's 👍 → PATCH → GET → the edited message; then a 👎 and a private
+`/aig log` lookup. Every step prints what happened, with the real log IDs. Then it serves the
+interactive sandbox page (http://127.0.0.1:3000 by default) where a person rates samples
+themselves, printing each gateway call, until Ctrl-C. `--no-serve` stops after the walkthrough;
+`--no-walkthrough` goes straight to the page.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
+import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import TracebackType
 
-from bot import ids
 from bot.app import Bot
 from bot.config import Settings
+from bot.demo_walkthrough import walk
 from bot.sandbox import GatewaySandbox, SlackSandbox, build_logs
+from bot.sandbox.web import TEAMMATES, SandboxWeb
 from bot.store import MemoryStore
 
 CHANNEL = "C0FEEDBACK"
-TEAMMATE = "U0DANA"
-SECOND_TEAMMATE = "U0SAM"
+CHANNEL_NAME = "ai-feedback"
 SEED_LOGS = 500
+DEFAULT_PORT = 3000
 
 
 class Narrator:
@@ -40,144 +49,146 @@ class Narrator:
         print(f"{'':14}{text}", flush=True)
 
 
-def _status_line(blocks: list[dict[str, object]]) -> str:
-    for block in blocks:
-        if block.get("block_id") == ids.STATUS_BLOCK:
-            elements = block.get("elements")
-            if isinstance(elements, list):
-                return " | ".join(str(e.get("text", "")) for e in elements if isinstance(e, dict))
-    return "(no status)"
+@dataclass
+class DemoStack:
+    """The sandbox gateway and Slack, the bot wired to them over HTTP, and the sandbox page."""
+
+    seed_logs: int = SEED_LOGS
+    sample_size: int = 3
+    gateway: GatewaySandbox = field(init=False)
+    slack: SlackSandbox = field(init=False)
+    bot: Bot | None = field(default=None, init=False)
+    page: SandboxWeb | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.gateway = GatewaySandbox(logs=build_logs(self.seed_logs, now=datetime.now(UTC)))
+        self.slack = SlackSandbox(channels=(CHANNEL,))
+        self.slack.channels[CHANNEL] = CHANNEL_NAME
+        for user, name in TEAMMATES.items():
+            self.slack.users.setdefault(user, name)
+
+    async def start(self) -> None:
+        """Starts both stand-ins, then the bot on a free loopback port, pointed at them."""
+        await self.gateway.start()
+        await self.slack.start()
+        settings = Settings(
+            slack_bot_token=self.slack.bot_token,
+            slack_signing_secret=self.slack.signing_secret,
+            slack_api_url=self.slack.api_url,
+            cloudflare_api_token=self.gateway.token,
+            cloudflare_account_id=self.gateway.account_id,
+            cloudflare_gateway_id=self.gateway.gateway_id,
+            cloudflare_api_base_url=self.gateway.url,
+            feedback_channel=CHANNEL,
+            sample_size=self.sample_size,
+        )
+        self.bot = Bot.build(settings, store=MemoryStore(), with_schedule=False)
+        await self.bot.start()
+        port = await self.bot.serve_http("127.0.0.1", 0)
+        self.slack.events_url = f"http://127.0.0.1:{port}/slack/events"
+
+    async def serve_page(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> SandboxWeb:
+        """Serves the interactive sandbox page; OSError when the port is taken."""
+        self.page = SandboxWeb(self.slack, self.gateway, channel=CHANNEL)
+        await self.page.start(host, port)
+        return self.page
+
+    async def stop(self) -> None:
+        if self.page is not None:
+            await self.page.stop()
+        if self.bot is not None:
+            await self.bot.stop(timeout=5)
+        await self.slack.stop()
+        await self.gateway.stop()
+
+    async def __aenter__(self) -> DemoStack:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
 
 
-async def run_demo() -> int:
-    """Run the scripted demo; 0 when every step happened as it should."""
+async def run_demo(
+    *,
+    walkthrough: bool = True,
+    serve: bool = True,
+    port: int = DEFAULT_PORT,
+    host: str = "127.0.0.1",
+) -> int:
+    """Run the demo; 0 when every step happened as it should and it was stopped cleanly."""
     logging.getLogger().setLevel(logging.WARNING)
     say = Narrator()
-    gateway = GatewaySandbox(logs=build_logs(SEED_LOGS, now=datetime.now(UTC)))
-    slack = SlackSandbox(channels=(CHANNEL,))
-    await gateway.start()
-    await slack.start()
-    bot: Bot | None = None
-    try:
-        say(f"Sandbox AI Gateway serving {SEED_LOGS} logs from the last 24 h at {gateway.url}")
-        say(f"Sandbox Slack Web API at {slack.api_url} (channel {CHANNEL})")
-        settings = Settings(
-            slack_bot_token=slack.bot_token,
-            slack_signing_secret=slack.signing_secret,
-            slack_api_url=slack.api_url,
-            cloudflare_api_token=gateway.token,
-            cloudflare_account_id=gateway.account_id,
-            cloudflare_gateway_id=gateway.gateway_id,
-            cloudflare_api_base_url=gateway.url,
-            feedback_channel=CHANNEL,
-            sample_size=3,
+    async with DemoStack() as stack:
+        say(
+            f"Sandbox AI Gateway serving {SEED_LOGS} logs from the last 24 h at {stack.gateway.url}"
         )
-        bot = Bot.build(replace(settings), store=MemoryStore(), with_schedule=False)
-        await bot.start()
-        port = await bot.serve_http("127.0.0.1", 0)
-        slack.events_url = f"http://127.0.0.1:{port}/slack/events"
-        say(f"Bot running in HTTP mode at {slack.events_url}")
-
-        say("A teammate types `/aig sample 3` in the channel")
-        result = await slack.slash("sample 3", user=TEAMMATE, channel=CHANNEL)
-        ack_text = result.body.get("text") if isinstance(result.body, dict) else result.text
-        say.detail(f"acknowledged in {result.elapsed * 1000:.0f} ms, privately: {ack_text!r}")
-        await slack.wait_for(lambda: len(slack.messages(CHANNEL)) >= 3, timeout=30)
-        posted = slack.messages(CHANNEL)
-        say("The bot posted 3 samples (paced to one message per second):")
-        for message in posted:
-            say.detail(f"ts {message.ts}  {message.text}")
-        counts = {op: len(gateway.calls_for(op)) for op in ("list", "request", "response")}
-        say.detail(
-            f"gateway calls: {counts['list']} list, {counts['request']} request bodies, "
-            f"{counts['response']} response bodies"
-        )
-
-        first, second = posted[0], posted[1]
-        first_id = _log_id(first.blocks)
-        await _vote(say, slack, gateway, first.ts, first_id, ids.VOTE_UP, TEAMMATE, expect=1)
-        second_id = _log_id(second.blocks)
-        await _vote(
-            say, slack, gateway, second.ts, second_id, ids.VOTE_DOWN, SECOND_TEAMMATE, expect=-1
-        )
-
-        say(f"{SECOND_TEAMMATE} also likes the first answer: 👍")
-        before = len(gateway.calls_for("patch", first_id))
-        await slack.click(CHANNEL, first.ts, ids.VOTE_UP, user=SECOND_TEAMMATE)
-        await slack.wait_for(lambda: len(gateway.calls_for("patch", first_id)) > before, timeout=10)
-        await slack.wait_for(lambda: slack.message(CHANNEL, first.ts).edits >= 2, timeout=10)
-        say.detail("message now shows: " + _status_line(slack.message(CHANNEL, first.ts).blocks))
-
-        say(f"A teammate looks up a log privately: `/aig log {first_id}`")
-        await slack.slash(f"log {first_id}", user=TEAMMATE, channel=CHANNEL)
-        await slack.wait_for(
-            lambda: any(first_id in e.text for e in slack.ephemerals(TEAMMATE)), timeout=10
-        )
-        card = [e for e in slack.ephemerals(TEAMMATE) if first_id in e.text][-1]
-        say.detail(f"private card: {card.text!r}")
-        say.detail("card shows: " + _status_line(card.blocks))
-
-        say("`/aig log NOT-A-LOG` answers privately with an error")
-        await slack.slash("log NOT-A-LOG", user=TEAMMATE, channel=CHANNEL)
-        await slack.wait_for(
-            lambda: any("No log" in e.text for e in slack.ephemerals(TEAMMATE)), timeout=10
-        )
-        say.detail(repr([e.text for e in slack.ephemerals(TEAMMATE) if "No log" in e.text][-1]))
-
-        stored = {log_id: gateway.feedback_of(log_id) for log_id in (first_id, second_id)}
-        say(f"Done. Feedback now on the sandbox gateway: {stored}")
-        print(
-            "\nNext: `make test` runs the checks; README.md explains connecting a real workspace."
-        )
-    except TimeoutError as exc:
-        print(f"\nThe demo stalled: {exc}")
-        return 1
-    finally:
-        if bot is not None:
-            await bot.stop(timeout=5)
-        await slack.stop()
-        await gateway.stop()
+        say(f"Sandbox Slack Web API at {stack.slack.api_url} (channel {CHANNEL})")
+        say(f"Bot running in HTTP mode at {stack.slack.events_url}")
+        page: SandboxWeb | None = None
+        if serve:
+            try:
+                page = await stack.serve_page(host, port)
+            except OSError as exc:
+                print(
+                    f"aig-feedback demo: cannot serve the sandbox page on {host}:{port} "
+                    f"({exc.strerror or exc}); pass another --port, or --no-serve",
+                    file=sys.stderr,
+                )
+                return 1
+            say(f"Sandbox Slack page at {page.url} (open it to watch the walkthrough live)")
+        if walkthrough:
+            try:
+                await walk(say, stack.slack, stack.gateway, channel=CHANNEL)
+            except TimeoutError as exc:
+                print(f"\nThe demo stalled: {exc}")
+                return 1
+        if page is None:
+            print(
+                "\nNext: `make demo` to rate samples yourself in a browser; README.md explains "
+                "connecting a real workspace."
+            )
+            return 0
+        _serve_banner(page)
+        page.echo = _echo
+        await _until_stopped()
+        print("\nStopping the sandbox.", flush=True)
     return 0
 
 
-async def _vote(
-    say: Narrator,
-    slack: SlackSandbox,
-    gateway: GatewaySandbox,
-    ts: str,
-    log_id: str,
-    action_id: str,
-    user: str,
-    *,
-    expect: int,
-) -> None:
-    emoji = "👍" if action_id == ids.VOTE_UP else "👎"
-    say(f"{user} clicks {emoji} on log {log_id}")
-    started = time.monotonic()
-    click = await slack.click(CHANNEL, ts, action_id, user=user)
-    say.detail(f"acknowledged in {click.elapsed * 1000:.0f} ms (vote stored before the ack)")
-    await slack.wait_for(
-        lambda: slack.message(CHANNEL, ts).edits >= 1 and _has_status(slack, ts), timeout=10
+def _serve_banner(page: SandboxWeb) -> None:
+    people = ", ".join(f"@{name}" for name in TEAMMATES.values())
+    print(
+        f"\nThe sandbox Slack is open at {page.url}\n"
+        f"  Rate samples with 👍 / 👎, type `/aig sample 2` or `/aig log <id>`, act as {people}.\n"
+        "  Every gateway call and Slack edit is shown there and printed below. Ctrl-C stops.\n",
+        flush=True,
     )
-    patch = gateway.calls_for("patch", log_id)[-1]
-    say.detail(f"PATCH /logs/{log_id} {patch.json} → {patch.status}")
-    gets = [c for c in gateway.calls_for("get", log_id) if c.at >= patch.at]
-    if gets:
-        say.detail(f"GET /logs/{log_id} → feedback {gateway.feedback_of(log_id)} (confirmed)")
-    say.detail("message edited: " + _status_line(slack.message(CHANNEL, ts).blocks))
-    say.detail(f"click → edited message in {(time.monotonic() - started) * 1000:.0f} ms")
-    if gateway.feedback_of(log_id) != expect:
-        raise TimeoutError(f"expected feedback {expect} on {log_id}")
 
 
-def _has_status(slack: SlackSandbox, ts: str) -> bool:
-    return "saved" in _status_line(slack.message(CHANNEL, ts).blocks)
+def _echo(line: str) -> None:
+    print(line, flush=True)
 
 
-def _log_id(blocks: list[dict[str, object]]) -> str:
-    for block in blocks:
-        if block.get("block_id") == ids.VOTE_BLOCK:
-            elements = block.get("elements")
-            if isinstance(elements, list) and elements and isinstance(elements[0], dict):
-                return str(elements[0].get("value"))
-    raise ValueError("no vote buttons in the message")
+async def _until_stopped() -> None:
+    """Waits for Ctrl-C or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in signals:
+            with contextlib.suppress(ValueError, RuntimeError):
+                loop.remove_signal_handler(sig)
