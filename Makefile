@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest demo run bench clean
+.PHONY: test lint typecheck pytest demo run bench clean browser test-browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,22 @@ demo: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/aig-feedback run
+
+# Debian's Chromium, which the browser test (tests/browser) drives through Playwright; nothing
+# is downloaded by Playwright itself. Without it that test skips and says so.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+browser:
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "chromium is installed: $$($(CHROMIUM) --version 2>/dev/null)"; \
+	else \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-color-emoji; \
+	fi
+
+test-browser: $(STAMP)
+	$(BIN)/pytest -q tests/browser
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
