@@ -11,6 +11,7 @@ from bot.store._model import (
     OutboxDepth,
     OutboxItem,
     Post,
+    ReviewedLog,
     Store,
 )
 from bot.store._sql import SqlStore
@@ -25,6 +26,7 @@ __all__ = [
     "OutboxDepth",
     "OutboxItem",
     "Post",
+    "ReviewedLog",
     "SqlStore",
     "Store",
     "build_store",

@@ -88,6 +88,18 @@ class OutboxDepth:
     oldest: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewedLog:
+    """A log as the reports see it: where it was posted (if it was), its card (if stored) and
+    every rater's current vote (undone votes included, as 0)."""
+
+    log_id: str
+    route: str
+    post: Post | None
+    card: Card | None
+    votes: tuple[Vote, ...]
+
+
 class Store(Protocol):
     """Posted samples, the vote ledger and the outbox. Implementations: sqlite, memory."""
 
@@ -146,6 +158,10 @@ class Store(Protocol):
         """Where a log was posted, if it was."""
         ...
 
+    async def post_by_ts(self, channel: str, ts: str) -> Post | None:
+        """The post that is message `ts` in `channel` (a thread's parent), if the bot made it."""
+        ...
+
     async def record_click(self, click: Click) -> ClickOutcome:
         """Apply a click to the ledger and queue the log's sync, in one transaction."""
         ...
@@ -201,4 +217,16 @@ class Store(Protocol):
 
     async def depth(self) -> OutboxDepth:
         """Outbox counts for health reporting."""
+        ...
+
+    # --- reports (read-only) -------------------------------------------------------------
+
+    async def activity(self, since: datetime, until: datetime) -> list[ReviewedLog]:
+        """Every log posted, or voted on, in [since, until): its post, card and current votes
+        (all of them, also those cast before `since`), oldest post or vote first."""
+        ...
+
+    async def notes_for(self, log_ids: Sequence[str]) -> dict[str, list[Note]]:
+        """The reasons and notes of many logs at once, each log's oldest first; logs without
+        any are absent."""
         ...
