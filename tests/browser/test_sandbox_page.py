@@ -139,3 +139,33 @@ async def test_block_kit_and_mrkdwn_render_safely(
     await message.scroll_into_view_if_needed()
     await page.screenshot(path=str(artifacts / "sandbox-rendering.png"))
     assert errors == []
+
+
+async def test_modals_and_the_app_home_show_what_the_bot_opened(
+    browser: Any, demo: DemoStack
+) -> None:
+    """A views.open modal overlays the page until closed; a published Home shows on its tab."""
+    from playwright.async_api import expect
+
+    page, errors = await open_page(browser, demo)
+    client = AsyncWebClient(token=demo.slack.bot_token, base_url=demo.slack.api_url)
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "*Your* reviews this week"}}
+    await client.views_publish(user_id="U0DANA", view={"type": "home", "blocks": [section]})
+    await client.views_open(
+        trigger_id=demo.slack.workspace.issue_trigger("U0DANA"),
+        view={
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Why 👎?"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [section],
+        },
+    )
+    dialog = page.get_by_role("dialog", name="Why 👎?")
+    await expect(dialog).to_contain_text("Your reviews this week")
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_have_count(0)
+    await page.get_by_role("button", name="aig-feedback · Home").click()
+    await expect(page.locator("#home")).to_contain_text("Your reviews this week")
+    await expect(page.locator("#home b")).to_have_text("Your")
+    await expect(page.locator("#composer")).to_be_hidden()
+    assert errors == []
