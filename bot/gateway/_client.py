@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Awaitable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -23,12 +24,37 @@ from bot.gateway._errors import (
     RateLimited,
     Unavailable,
 )
-from bot.gateway._models import Body, ListQuery, Log, LogPage, MetadataValue, TokenStatus
+from bot.gateway._filters import FilterEncoding, admits
+from bot.gateway._models import (
+    Body,
+    ListRequest,
+    Log,
+    LogPage,
+    MetadataValue,
+    TokenStatus,
+)
+from bot.gateway._query import ListQuery
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_AFTER = 300.0  # Cloudflare blocks for five minutes when its limit is exceeded
 USER_AGENT = "aig-feedback/0.1 (+Slack review bot)"
+
+
+class FilterSupport:
+    """Which filter encoding each gateway accepts, learned from its answers. One instance is
+    shared by the clients of a process, so routes on the same gateway learn it once."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, FilterEncoding] = {}
+
+    def get(self, gateway: str) -> FilterEncoding | None:
+        """What works for this gateway; None until a filtered list has been answered."""
+        return self._known.get(gateway)
+
+    def learn(self, gateway: str, encoding: FilterEncoding) -> None:
+        """Remember what works."""
+        self._known[gateway] = encoding
 
 
 class GatewayClient:
@@ -44,11 +70,14 @@ class GatewayClient:
         budget: Budget | None = None,
         timeout: float = 15.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        filter_support: FilterSupport | None = None,
     ) -> None:
         self.account_id = account_id
         self.gateway_id = gateway_id
         self.budget = budget or Budget(600)
         self.calls = 0
+        self.filter_support = filter_support or FilterSupport()
+        self._gateway_key = f"{base_url.rstrip('/')}/accounts/{account_id}/gateways/{gateway_id}"
         account, gateway = quote(account_id, safe=""), quote(gateway_id, safe="")
         prefix = f"/accounts/{account}/ai-gateway/gateways/{gateway}"
         # token verification lives outside the gateway's prefix; absolute URLs bypass base_url
@@ -70,26 +99,76 @@ class GatewayClient:
         """Close the connection pool."""
         await self._http.aclose()
 
+    @property
+    def filter_encoding(self) -> FilterEncoding | None:
+        """How this gateway takes filters, once known: `filters`, or the deprecated params."""
+        return self.filter_support.get(self._gateway_key)
+
     async def list_logs(
         self, query: ListQuery, *, priority: Priority = Priority.BACKGROUND
     ) -> LogPage:
-        """One page of logs, newest first by default."""
-        data = await self._json("GET", "/logs", priority, params=query.params())
+        """One page of logs, newest first by default, filtered by `query.filters`.
+
+        Filters go as the `filters` array first. A gateway that answers that with 400, or
+        visibly ignores it (returns logs the filters rule out), gets the deprecated simple
+        parameters from then on; what those cannot express is checked on arrival.
+        """
+        known = self.filter_encoding
+        if not query.filters or known is FilterEncoding.SIMPLE:
+            page, _ = await self._list(query, known or FilterEncoding.FILTERS, priority)
+            return page
+        params, _ = query.wire(FilterEncoding.FILTERS)
+        try:
+            page, ignored = await self._list(query, FilterEncoding.FILTERS, priority)
+        except BadRequest as rejected:
+            if known is not None or rejected.status != 400:
+                raise
+            logger.warning(
+                "gateway %s rejected the filters parameter (%s); using the deprecated "
+                "simple parameters from now on",
+                self.gateway_id,
+                rejected.message,
+            )
+            earlier = ListRequest(tuple(params), 400)
+        else:
+            if known is not None or not ignored:
+                self.filter_support.learn(self._gateway_key, FilterEncoding.FILTERS)
+                return page
+            logger.warning(
+                "gateway %s ignored the filters parameter; using the deprecated simple "
+                "parameters from now on",
+                self.gateway_id,
+            )
+            earlier = page.requests[0]
+        fallback, _ = await self._list(query, FilterEncoding.SIMPLE, priority)
+        self.filter_support.learn(self._gateway_key, FilterEncoding.SIMPLE)
+        return replace(fallback, requests=(earlier, *fallback.requests))
+
+    async def _list(
+        self, query: ListQuery, encoding: FilterEncoding, priority: Priority
+    ) -> tuple[LogPage, bool]:
+        """The page, and whether the server returned logs that the filters rule out."""
+        params, exact = query.wire(encoding)
+        data = await self._json("GET", "/logs", priority, params=params)
         items = data.get("result") if isinstance(data, Mapping) else None
         info = data.get("result_info") if isinstance(data, Mapping) else None
         info = info if isinstance(info, Mapping) else {}
-        logs = tuple(
+        returned = [
             Log.from_api(item)
             for item in (items or [])
             if isinstance(item, Mapping) and "id" in item
-        )
+        ]
+        logs = tuple(log for log in returned if admits(query.filters, log))
         total = info.get("total_count")
-        return LogPage(
+        page = LogPage(
             logs=logs,
             page=_as_int(info.get("page"), query.page),
             per_page=_as_int(info.get("per_page"), min(50, max(1, query.per_page))),
             total_count=_as_int(total, 0) if total is not None else None,
+            exact=exact,
+            requests=(ListRequest(tuple(params), 200),),
         )
+        return page, len(logs) < len(returned)
 
     async def get_log(self, log_id: str, *, priority: Priority = Priority.INTERACTIVE) -> Log:
         """The log's details; `feedback` and `score` are set only if the gateway reports them."""

@@ -87,13 +87,32 @@ class Log:
 
 
 @dataclass(frozen=True, slots=True)
+class ListRequest:
+    """One list request as sent, and the status it got: what a dry run shows."""
+
+    params: tuple[tuple[str, str], ...]
+    status: int
+
+    def __str__(self) -> str:
+        query = "&".join(f"{name}={value}" for name, value in self.params)
+        return f"GET /logs?{query} → {self.status}"
+
+
+@dataclass(frozen=True, slots=True)
 class LogPage:
-    """One page of the list operation; `total_count` is None when the server omits it."""
+    """One page of the list operation; `total_count` is None when the server omits it.
+
+    `exact` is False when some filters could only be checked on the logs that came back
+    (see `_filters`): the page then holds only matching logs, but `total_count` counts a
+    superset. `requests` are the requests it took (two when `filters` had to fall back).
+    """
 
     logs: tuple[Log, ...]
     page: int
     per_page: int
     total_count: int | None
+    exact: bool = True
+    requests: tuple[ListRequest, ...] = ()
 
     @property
     def page_count(self) -> int | None:
@@ -150,33 +169,6 @@ class TokenStatus:
             owner=owner,
             expires_on=parse_time(expires) if isinstance(expires, str) else None,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class ListQuery:
-    """What to ask the list operation for. Dates use the simple (deprecated, still accepted)
-    `start_date`/`end_date` parameters."""
-
-    page: int = 1
-    per_page: int = 50
-    order_by: str = "created_at"
-    order_by_direction: str = "desc"
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-
-    def params(self) -> dict[str, str | int]:
-        """Query parameters in the wire form."""
-        out: dict[str, str | int] = {
-            "page": max(1, self.page),
-            "per_page": min(50, max(1, self.per_page)),
-            "order_by": self.order_by,
-            "order_by_direction": self.order_by_direction,
-        }
-        if self.start_date is not None:
-            out["start_date"] = format_time(self.start_date)
-        if self.end_date is not None:
-            out["end_date"] = format_time(self.end_date)
-        return out
 
 
 def parse_metadata(raw: object) -> dict[str, MetadataValue]:
