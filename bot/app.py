@@ -18,11 +18,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.gateway import Budget
 from bot.outbox import OutboxWorker
 from bot.publisher import SlackPublisher, build_retry_handlers
@@ -33,13 +32,13 @@ from bot.sampling.scheduler import SAMPLE_JOB_ID, Schedule, sample_trigger
 from bot.slack import Services, register_listeners
 from bot.slack.payloads import malformed_body
 from bot.slack.raters import RaterPolicy
+from bot.socket_mode import SocketModeLink
 from bot.store import Store, build_store
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-SOCKET_WATCHDOG_SECONDS = 10.0
 
 
 @dataclass(slots=True)
@@ -55,7 +54,7 @@ class Bot:
     outbox: OutboxWorker
     schedule: Schedule
     app: AsyncApp
-    socket: AsyncSocketModeHandler | None = None
+    socket: SocketModeLink | None = None
     _outbox_task: asyncio.Task[None] | None = None
     _runner: web.AppRunner | None = None
     _watchdog: asyncio.Task[None] | None = None
@@ -180,36 +179,28 @@ class Bot:
         return bound
 
     async def serve_socket(self) -> None:
-        """Connect over Socket Mode, with a watchdog that reconnects a dead connection."""
-        self.socket = AsyncSocketModeHandler(self.app, self.settings.slack_app_token)
-        await self.socket.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
-        self._watchdog = asyncio.create_task(self._watch_socket(), name="socket watchdog")
-        logger.info("connected to Slack over Socket Mode")
-
-    async def _watch_socket(self) -> None:
-        while self.socket is not None:
-            await asyncio.sleep(SOCKET_WATCHDOG_SECONDS)
-            client = self.socket.client
-            try:
-                connected = await client.is_connected()
-            except Exception:
-                connected = False
-            if not connected:
-                logger.warning("Socket Mode connection lost; reconnecting")
-                try:
-                    await client.connect_to_new_endpoint(force=True)
-                except Exception:
-                    logger.exception("Socket Mode reconnect failed; will try again")
+        """Connect over Socket Mode, with a watchdog that reconnects a dead or deaf connection."""
+        self.socket = SocketModeLink(self.app, self.settings.slack_app_token)
+        try:
+            await self.socket.connect()
+        except ConfigError:
+            raise  # a refused token will not start working by retrying
+        except Exception as exc:
+            logger.warning("Socket Mode did not connect yet (%s); the watchdog keeps trying", exc)
+        else:
+            logger.info("connected to Slack over Socket Mode")
+        self._watchdog = asyncio.create_task(self.socket.watch(), name="socket watchdog")
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop taking work, let in-flight syncs finish or stay queued, close everything."""
         self.schedule.shutdown()
         if self._watchdog is not None:
             self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
         if self.socket is not None:
             socket, self.socket = self.socket, None
-            with contextlib.suppress(Exception):
-                await socket.close_async()  # type: ignore[no-untyped-call]  # unannotated in bolt
+            await socket.close(timeout=2.0)  # no new clicks from here on
         if self._runner is not None:
             await self._runner.cleanup()
         await self.outbox.stop(timeout=timeout)
@@ -256,13 +247,10 @@ class Bot:
             }
         details["sampling"] = sampling
         healthy = store_ok and self.schedule.running
-        if self.settings.socket_mode_available:
-            connected = False
-            if self.socket is not None:
-                with contextlib.suppress(Exception):
-                    connected = bool(await self.socket.client.is_connected())
-            details["socket_mode"] = connected
-            healthy = healthy and connected
+        if self.socket is not None:  # Socket Mode chosen: the connection is part of health
+            socket = await self.socket.status()
+            details["socket_mode"] = socket
+            healthy = healthy and bool(socket["connected"])
         details["status"] = "ok" if healthy else "unhealthy"
         return healthy, details
 
