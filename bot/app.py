@@ -168,7 +168,8 @@ class Bot:
 
     async def serve_http(self, host: str, port: int) -> int:
         """Serve the HTTP app; returns the bound port (useful when `port` is 0)."""
-        self._runner = web.AppRunner(self.web_app(), access_log=None)
+        # in-flight requests get 3 s to finish on shutdown, within the 10 s a SIGTERM allows
+        self._runner = web.AppRunner(self.web_app(), access_log=None, shutdown_timeout=3.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
