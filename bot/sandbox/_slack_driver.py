@@ -20,11 +20,12 @@ import aiohttp
 from bot.sandbox._slack_payloads import (
     block_actions_payload,
     clicked_action,
+    event_callback,
     interaction_body,
     signed_headers,
     slash_command_body,
 )
-from bot.sandbox._slack_records import JSON, ClickResult, Ephemeral, SlashResult
+from bot.sandbox._slack_records import JSON, ClickResult, Ephemeral, EventDelivery, SlashResult
 from bot.sandbox._slack_state import SlackError, Workspace
 from bot.sandbox._slack_webapi import WebApi, message_content
 
@@ -161,6 +162,13 @@ class SlackDriver:
         )
         body = _json_or_none(raw)
         return ClickResult(status, body, raw, response_url, trigger_id, elapsed, error, payload)
+
+    async def event(self, event: JSON) -> EventDelivery:
+        """Delivers an Events API `event_callback` wrapping `event`: JSON, signed like the rest."""
+        payload = event_callback(self.workspace, event)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        status, raw, elapsed, error = await self.deliver(body, content_type="application/json")
+        return EventDelivery(status, raw, elapsed, payload, error)
 
     async def deliver(
         self,

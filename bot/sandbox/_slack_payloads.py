@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -151,3 +152,61 @@ def _feedback_button(element: JSON, value: str | None) -> Any:
     if value is not None and positive.get("value") != value:
         raise ValueError(f"neither feedback button has value {value!r}")
     return positive
+
+
+def event_callback(ws: Workspace, event: JSON) -> JSON:
+    """The Events API envelope Slack POSTs (as JSON) for a bot event
+    (docs.slack.dev/apis/events-api: the callback field overview)."""
+    return {
+        "token": ws.verification_token,
+        "team_id": ws.team_id,
+        "context_team_id": ws.team_id,
+        "context_enterprise_id": None,
+        "api_app_id": ws.app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{ws.short_id()}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": ws.team_id,
+                "user_id": ws.bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+        "event_context": f"4-{secrets.token_urlsafe(24)}",
+    }
+
+
+def app_home_opened(ws: Workspace, *, user: str, tab: str) -> JSON:
+    """`app_home_opened` for `user` entering the app's `tab` ("home" or "messages"); a Home tab
+    published before is included as `view` (docs.slack.dev/reference/events/app_home_opened)."""
+    event: JSON = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D" + user[1:],  # the app's DM with the user
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
+    stored = ws.views.get(ws.homes.get(user, ""))
+    if tab == "home" and stored is not None:
+        event["view"] = {
+            "id": stored.id,
+            "team_id": ws.team_id,
+            "type": "home",
+            "blocks": stored.raw.get("blocks", []),
+            "private_metadata": stored.raw.get("private_metadata", ""),
+            "callback_id": stored.raw.get("callback_id", ""),
+            "hash": stored.hash,
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "root_view_id": stored.root_view_id,
+            "app_id": ws.app_id,
+            "external_id": stored.raw.get("external_id", ""),
+            "app_installed_team_id": ws.team_id,
+            "bot_id": ws.bot_id,
+        }
+    return event

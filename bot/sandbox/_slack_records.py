@@ -141,3 +141,19 @@ class ClickResult:
     elapsed: float
     error: str | None = None
     payload: JSON | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventDelivery:
+    """What happened when the sandbox delivered an event (e.g. `app_home_opened`) to the bot.
+
+    `status` is the bot's HTTP status, 0 when it did not answer; `error` is what Slack would
+    record: `operation_timeout` (no answer within the ack timeout) or `dispatch_failed`.
+    `payload` is the `event_callback` envelope that was sent.
+    """
+
+    status: int
+    text: str
+    elapsed: float
+    payload: JSON
+    error: str | None = None

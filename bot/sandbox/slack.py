@@ -25,12 +25,15 @@ from types import TracebackType
 from aiohttp import web
 
 from bot.sandbox._slack_driver import SlackDriver
+from bot.sandbox._slack_files import UPLOAD_PATH, FileUploads, UploadedFile
 from bot.sandbox._slack_http import Answer, Faults, read_args, webhook_body
+from bot.sandbox._slack_payloads import app_home_opened
 from bot.sandbox._slack_records import (
     JSON,
     ApiCall,
     ClickResult,
     Ephemeral,
+    EventDelivery,
     Message,
     ResponsePost,
     SlashResult,
@@ -53,6 +56,7 @@ __all__ = [
     "ApiCall",
     "ClickResult",
     "Ephemeral",
+    "EventDelivery",
     "Message",
     "ResponsePost",
     "SlackSandbox",
@@ -60,6 +64,7 @@ __all__ = [
     "SocketAck",
     "SocketConnection",
     "SocketEnvelope",
+    "UploadedFile",
     "Version",
     "View",
 ]
@@ -95,6 +100,8 @@ class SlackSandbox:
             team_id=team_id, bot_user_id=bot_user_id, channels=channels, clock=clock
         )
         self.web_api = WebApi(self.workspace)
+        self.uploads = FileUploads(self.workspace, base_url=lambda: self.base_url)
+        self.web_api.methods.update(self.uploads.methods)  # files upload v2
         self.driver = SlackDriver(
             self.workspace,
             self.web_api,
@@ -189,6 +196,7 @@ class SlackSandbox:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{path:.+}", self._handle_response_url)
+        app.router.add_post(UPLOAD_PATH, self._handle_upload)  # files upload v2's upload URLs
         app.router.add_get(LINK_PATH, self.socket_mode.handle)  # Socket Mode's WebSocket
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -267,6 +275,10 @@ class SlackSandbox:
         """The App Home last published for `user`."""
         view_id = self.workspace.homes.get(user)
         return self.workspace.views[view_id].snapshot() if view_id else None
+
+    def files(self) -> list[UploadedFile]:
+        """Files uploaded with files upload v2 and completed, with the bytes that arrived."""
+        return self.uploads.files()
 
     def post_user_message(self, channel: str, text: str, *, user: str = "U0ALICE") -> Message:
         """Seeds a message written by a person (which the bot may not chat.update)."""
@@ -406,6 +418,17 @@ class SlackSandbox:
         finally:
             self._changed()
 
+    async def send_event(self, event: JSON) -> EventDelivery:
+        """Sends an Events API `event_callback` wrapping `event` to the bot, signed."""
+        try:
+            return await self.driver.event(event)
+        finally:
+            self._changed()
+
+    async def open_home(self, user: str = "U0ALICE", *, tab: str = "home") -> EventDelivery:
+        """`user` opens the app's Home (or Messages) tab: Slack sends `app_home_opened`."""
+        return await self.send_event(app_home_opened(self.workspace, user=user, tab=tab))
+
     async def send_signed(
         self,
         body: bytes,
@@ -464,6 +487,12 @@ class SlackSandbox:
             return 200, implementation(args), {}
         except SlackError as e:
             return e.status, {"ok": False, "error": e.error, **e.extra}, {}
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        try:
+            return await self.uploads.handle_upload(request)
+        finally:
+            self._changed()
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         url, at = f"{self.base_url}{request.path}", time.monotonic()
