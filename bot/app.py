@@ -87,8 +87,7 @@ class Bot:
                 gateway=gateways.client(route.name),
                 publisher=publisher,
                 channel=route.channel,
-                size=route.plan.size,
-                window=route.plan.window,
+                plan=route.plan,
                 route=route.name,
                 rng=rng,
                 redactor=redactor,
@@ -278,7 +277,8 @@ def _scheduled_sample(sampler: Sampler, store: Store) -> Callable[[], Awaitable[
         if not await store.try_lead("sampler"):
             logger.info("scheduled sampling skipped: another replica leads sampling")
             return
-        report = await sampler.run()
-        logger.info("scheduled sampling posted %d logs", len(report.posted))
+        report = await sampler.run_scheduled()  # quiet hours and days off are checked here
+        if report.closed is None:
+            logger.info("scheduled sampling posted %d logs", len(report.posted))
 
     return sample

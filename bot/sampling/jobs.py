@@ -1,4 +1,4 @@
-"""A sampling run: list recent logs, pick unposted ones, fetch their bodies, post them.
+"""A sampling run: choose logs (see `draw`), fetch their bodies, post them.
 
 Posts are paced to at most one message per second per channel (Slack's documented rate for
 `chat.postMessage`). A log is reserved in the store before it is posted and never released
@@ -11,22 +11,22 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.blocks import sample_message
 from bot.cards import Card
-from bot.gateway import GatewayClient, GatewayError, ListQuery, Log, Priority
+from bot.gateway import GatewayClient, GatewayError, ListRequest, Log, Priority
 from bot.publisher import SlackError, SlackPublisher
 from bot.redact import Redactor
-from bot.sampling.strategy import MAX_LIST_CALLS, PER_PAGE, pick, plan_pages
+from bot.routes import SamplingPlan
+from bot.sampling.draw import Chooser, Draw, Pick, Stratum
 from bot.store import DEFAULT_ROUTE, Store
 from bot.votes import Tally
 
 logger = logging.getLogger(__name__)
 
 POST_INTERVAL_SECONDS = 1.0
-DEFAULT_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,8 @@ class Posted:
     card: Card
     channel: str
     ts: str | None
+    stratum: str | None = None  # the stratum it filled, in stratified runs
+    page: int = 1  # the list page it was drawn from
 
 
 @dataclass(slots=True)
@@ -44,10 +46,18 @@ class RunReport:
 
     started_at: datetime
     total_in_window: int = 0
-    list_calls: int = 0
     posted: list[Posted] = field(default_factory=list)
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    requests: list[ListRequest] = field(default_factory=list)  # the list calls, in order
+    strata: list[Stratum] = field(default_factory=list)  # stratified runs: quotas and counts
+    notes: list[str] = field(default_factory=list)
+    closed: str | None = None  # why a scheduled run posted nothing (quiet hours, weekend…)
+
+    @property
+    def list_calls(self) -> int:
+        """List requests made (a rejected `filters` attempt counts too)."""
+        return len(self.requests)
 
 
 class Pacer:
@@ -78,8 +88,7 @@ class Sampler:
         gateway: GatewayClient,
         publisher: SlackPublisher,
         channel: str,
-        size: int,
-        window: timedelta = DEFAULT_WINDOW,
+        plan: SamplingPlan | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         pacer: Pacer | None = None,
@@ -90,15 +99,25 @@ class Sampler:
         self.gateway = gateway
         self.publisher = publisher
         self.channel = channel
-        self.size = size
-        self.window = window
+        self.plan = plan or SamplingPlan()
         self.rng = rng or random.Random()
         self.clock = clock
         self.pacer = pacer or Pacer()
         self.redactor = redactor or Redactor()
         self.route = route
+        self.chooser = Chooser(gateway=gateway, store=store, plan=self.plan, rng=self.rng)
         self._lock = asyncio.Lock()
         self.last_run: RunReport | None = None
+
+    @property
+    def size(self) -> int:
+        """Logs per run unless asked otherwise."""
+        return self.plan.size
+
+    @property
+    def window(self) -> timedelta:
+        """How far back runs look."""
+        return self.plan.window
 
     async def run(
         self,
@@ -114,34 +133,30 @@ class Sampler:
                 self.last_run = report
             return report
 
-    async def choose(self, count: int, report: RunReport, priority: Priority) -> list[Log]:
-        """Pick up to `count` never-posted logs spread over the window."""
+    async def run_scheduled(self) -> RunReport:
+        """A run the schedule asked for: none inside quiet hours, on weekends with
+        `business_days`, or on holidays (the skip is logged)."""
         now = self.clock()
-        query = ListQuery(page=1, per_page=PER_PAGE, start_date=now - self.window, end_date=now)
-        first = await self.gateway.list_logs(query, priority=priority)
-        report.list_calls += 1
-        if not first.logs:
-            # A quiet gateway: rather than post nothing, offer the newest logs there are.
-            logger.info(
-                "sampling: no logs in the last %s; sampling the newest instead", self.window
-            )
-            query = ListQuery(page=1, per_page=PER_PAGE)
-            first = await self.gateway.list_logs(query, priority=priority)
-            report.list_calls += 1
-        total = first.total_count if first.total_count is not None else len(first.logs)
-        report.total_in_window = total
-        plan = plan_pages(total, count, self.rng, max_calls=MAX_LIST_CALLS - report.list_calls + 1)
-        candidates: list[Log] = list(first.logs) if plan.reuse_first or not plan.pages else []
-        for page in plan.pages:
-            result = await self.gateway.list_logs(
-                replace(query, page=page),
-                priority=priority,
-            )
-            report.list_calls += 1
-            candidates.extend(result.logs)
-        unposted = set(await self.store.unposted([log.id for log in candidates]))
-        report.skipped = len({log.id for log in candidates}) - len(unposted)
-        return pick(candidates, unposted, count, self.rng)
+        reason = self.plan.closed(now)
+        if reason is None:
+            return await self.run()
+        logger.info("sampling for route %s skipped: %s", self.route, reason)
+        return RunReport(started_at=now, closed=reason)
+
+    async def choose(self, count: int, report: RunReport, priority: Priority) -> list[Pick]:
+        """Up to `count` never-posted logs drawn with the route's strategy."""
+        draw = Draw()
+        try:
+            await self.chooser.choose(count, now=self.clock(), priority=priority, into=draw)
+        finally:
+            report.requests += draw.requests  # a failed run still shows what it asked
+        report.total_in_window = draw.total
+        report.strata = draw.strata
+        report.skipped = draw.skipped
+        report.notes += draw.notes
+        for note in draw.notes:
+            logger.info("sampling for route %s: %s", self.route, note)
+        return draw.picks
 
     async def build_card(self, log: Log, priority: Priority) -> Card:
         """The card for a log, with excerpts of its bodies (missing bodies are noted)."""
@@ -157,25 +172,28 @@ class Sampler:
             logger.error("sampling: listing logs failed: %s", exc)
             return report
         logger.info(
-            "sampling: %d logs in the window, %d chosen with %d list calls",
+            "sampling for route %s: %d logs in the window, %d chosen (%s) with %d list calls",
+            self.route,
             report.total_in_window,
             len(chosen),
+            self.plan.strategy.value,
             report.list_calls,
         )
-        for log in chosen:
+        for pick in chosen:
             try:
-                await self._post_one(log, report, dry_run=dry_run, priority=priority)
+                await self._post_one(pick, report, dry_run=dry_run, priority=priority)
             except GatewayError as exc:
-                report.errors.append(f"log {log.id}: {exc}")
-                logger.warning("sampling: log %s skipped: %s", log.id, exc)
+                report.errors.append(f"log {pick.log.id}: {exc}")
+                logger.warning("sampling: log %s skipped: %s", pick.log.id, exc)
         return report
 
     async def _post_one(
-        self, log: Log, report: RunReport, *, dry_run: bool, priority: Priority
+        self, pick: Pick, report: RunReport, *, dry_run: bool, priority: Priority
     ) -> None:
+        log = pick.log
         if dry_run:
             card = await self.build_card(log, priority)
-            report.posted.append(Posted(card, self.channel, None))
+            report.posted.append(Posted(card, self.channel, None, pick.stratum, pick.page))
             return
         if not await self.store.reserve_post(log.id, self.channel, self.clock(), self.route):
             return
@@ -196,5 +214,5 @@ class Sampler:
             logger.error("sampling: posting log %s failed: %s", log.id, exc)
             return
         await self.store.confirm_post(log.id, ts)
-        report.posted.append(Posted(card, self.channel, ts))
+        report.posted.append(Posted(card, self.channel, ts, pick.stratum, pick.page))
         logger.info("sampling: posted log %s to %s (ts %s)", log.id, self.channel, ts)
