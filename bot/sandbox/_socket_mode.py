@@ -32,6 +32,8 @@ from aiohttp import WSMsgType, web
 from bot.sandbox._slack_driver import SlackDriver
 from bot.sandbox._slack_http import Answer
 from bot.sandbox._slack_records import JSON
+from bot.sandbox._slack_state import Workspace
+from bot.sandbox._slack_webapi import WebApi
 
 logger = logging.getLogger(__name__)
 
@@ -362,14 +364,16 @@ class SocketModeDriver(SlackDriver):
     over the WebSocket.
     """
 
-    def __init__(self, driver: SlackDriver, server: SocketModeServer) -> None:
-        super().__init__(
-            driver.workspace,
-            driver.web_api,
-            base_url=driver._base_url,
-            signing_secret=driver.signing_secret,
-            events_url=None,
-        )
+    def __init__(
+        self,
+        workspace: Workspace,
+        web_api: WebApi,
+        *,
+        base_url: Callable[[], str],
+        server: SocketModeServer,
+    ) -> None:
+        # no events URL and nothing to sign: envelopes travel over the app's own connection
+        super().__init__(workspace, web_api, base_url=base_url, signing_secret="", events_url=None)
         self.server = server
 
     async def deliver(
@@ -380,12 +384,16 @@ class SocketModeDriver(SlackDriver):
         timestamp: int | None = None,
         secret: str | None = None,
     ) -> tuple[int, str, float, str | None]:
-        fields = dict(parse_qsl(body.decode(), keep_blank_values=True))
-        if "payload" in fields:
-            payload = json.loads(fields["payload"])
-            kind, accepts = "interactive", False
+        if content_type == "application/json":  # an Events API callback
+            payload, kind, accepts = json.loads(body), "events_api", False
         else:
-            payload, kind, accepts = fields, "slash_commands", True
+            fields = dict(parse_qsl(body.decode(), keep_blank_values=True))
+            if "payload" in fields:
+                payload = json.loads(fields["payload"])
+                # only a modal submission can be answered in the ack (response_action)
+                kind, accepts = "interactive", payload.get("type") == "view_submission"
+            else:
+                payload, kind, accepts = fields, "slash_commands", True
         return await self.server.deliver(
             kind, payload, accepts_response_payload=accepts, timeout=self.ack_timeout
         )

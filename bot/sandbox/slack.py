@@ -112,7 +112,9 @@ class SlackSandbox:
         self.socket_mode = SocketModeServer(
             app_token=app_token, app_id=self.workspace.app_id, base_url=lambda: self.base_url
         )
-        self.socket_driver = SocketModeDriver(self.driver, self.socket_mode)
+        self.socket_driver = SocketModeDriver(
+            self.workspace, self.web_api, base_url=lambda: self.base_url, server=self.socket_mode
+        )
         self._faults = Faults()
         self._responses: list[ResponsePost] = []
         self._runner: web.AppRunner | None = None
