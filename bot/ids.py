@@ -14,3 +14,7 @@ STATUS_BLOCK = "aig_status"
 SLASH_COMMAND = "/aig"
 
 VOTE_ACTIONS = (VOTE_UP, VOTE_DOWN)
+
+# App Home: the "Open" buttons that jump to a sample (link buttons still send an action to ack);
+# each button gets this prefix plus its position, since action_ids must be unique in a view.
+HOME_OPEN_PREFIX = "aig_home_open"

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot.blocks import error_message
-from bot.slack import actions, commands
+from bot.slack import actions, commands, home
 from bot.slack.payloads import BadPayload
 from bot.slack.services import Services
 
@@ -23,6 +23,7 @@ def register_listeners(app: AsyncApp, services: Services) -> None:
     """Bind every listener, and the one error handler."""
     actions.register(app, services)
     commands.register(app, services)
+    home.register(app, services)
     app.error(on_error)
 
 

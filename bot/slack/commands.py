@@ -7,14 +7,26 @@ ack and reports through the command's response_url.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
-from bot.blocks import Message, error_message, help_message, lookup_message, sampled_message
+from bot.blocks import (
+    STATS_LISTED,
+    Message,
+    error_message,
+    help_message,
+    lookup_message,
+    sampled_message,
+    stats_message,
+)
 from bot.cards import Card
 from bot.gateway import GatewayError, NotFound, PermissionDenied, Priority, RateLimited
+from bot.permalinks import Permalinks
+from bot.reports import Period, build_stats, parse_stats_period
 from bot.sampling.jobs import Sampler
 from bot.slack.payloads import parse_command, parse_count, parse_log_reference
 from bot.slack.services import Services
@@ -41,7 +53,13 @@ class Commands:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def on_aig(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_aig(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
         """Dispatch `/aig <subcommand>`."""
         text = command.get("text")
         parsed = parse_command(text if isinstance(text, str) else "")
@@ -52,7 +70,7 @@ class Commands:
         elif parsed.name == "sample":
             await self.sample(ack, respond, parsed.argument, user=user, channel=channel)
         elif parsed.name == "stats":
-            await _ack(ack, error_message("`/aig stats` is not available in this version yet."))
+            await self.stats(ack, respond, client, parsed.argument, user=user)
         elif parsed.name == "help":
             await _ack(ack, help_message())
         else:
@@ -133,6 +151,32 @@ class Commands:
                     "had not been posted before."
                 ),
             )
+
+    async def stats(
+        self,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        argument: str,
+        *,
+        user: str,
+    ) -> None:
+        """`/aig stats [7d|30d]`: a private summary of the period's reviewing."""
+        try:
+            period = parse_stats_period(argument, now=datetime.now(UTC))
+        except ValueError as exc:
+            await _ack(ack, error_message(str(exc)))
+            return
+        await ack()
+        logger.info("%s asked for stats over the last %s", user, period.label)
+        self.services.spawn(self._stats(respond, client, period), name=f"stats {user}")
+
+    async def _stats(self, respond: AsyncRespond, client: AsyncWebClient, period: Period) -> None:
+        logs = await self.services.store.activity(period.since, period.until)
+        stats = build_stats(logs, period)
+        linked = [*(d.log for d in stats.disputed), *stats.unrated[:STATS_LISTED]]
+        links = await Permalinks().for_logs(client, linked)
+        await _say(respond, stats_message(stats, links))
 
 
 def _gateway_trouble(exc: GatewayError) -> str:
