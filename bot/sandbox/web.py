@@ -98,6 +98,7 @@ class SandboxWeb:
         app.router.add_post("/api/slash", self._slash)
         app.router.add_post("/api/click", self._click)
         app.router.add_post("/api/views/{view_id}/close", self._close_view)
+        app.router.add_post("/api/home/open", self._open_home)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
@@ -270,6 +271,27 @@ class SandboxWeb:
         self._echo(row)
         return web.json_response(
             {"status": result.status, "error": result.error, "elapsed_ms": _ms(result.elapsed)},
+            headers=_HEADERS,
+        )
+
+    async def _open_home(self, request: web.Request) -> web.Response:
+        """The person opened the app's Home tab: Slack sends the bot `app_home_opened`."""
+        user = _user_of(await _json_body(request))
+        delivery = await self.slack.open_home(user)
+        row = self.feed.add_page_action(
+            f"{user} opened the App Home",
+            status=delivery.status,
+            error=delivery.error,
+            log_id=None,
+            note=f"app_home_opened acked in {delivery.elapsed * 1000:.0f} ms",
+        )
+        self._echo(row)
+        return web.json_response(
+            {
+                "status": delivery.status,
+                "error": delivery.error,
+                "elapsed_ms": _ms(delivery.elapsed),
+            },
             headers=_HEADERS,
         )
 

@@ -188,3 +188,13 @@ async def test_modals_and_app_home_that_the_bot_opens_are_shown(
     closed = await page.post(f"/api/views/{view_id}/close", json={"user": "U0DANA"})
     assert closed.status_code == 200
     assert (await state(page, "U0DANA"))["modals"] == []
+
+
+async def test_opening_the_home_tab_sends_app_home_opened(
+    page: httpx.AsyncClient, demo: DemoStack
+) -> None:
+    """Opening the Home tab on the page delivers a signed `app_home_opened` for that person."""
+    response = await page.post("/api/home/open", json={"user": "U0ALEX"})
+    assert response.status_code == 200 and response.json()["status"] != 0
+    rows = (await state(page, "U0ALEX"))["activity"]
+    assert any(r["source"] == "page" and r["title"] == "U0ALEX opened the App Home" for r in rows)

@@ -204,6 +204,12 @@
     }
   }
 
+  // As in Slack, opening the tab sends the bot `app_home_opened`; a bot without a Home
+  // simply publishes nothing, and the tab says so.
+  function openHome() {
+    call("/api/home/open", {}).catch(() => {});
+  }
+
   function renderHome(state) {
     const box = $("home");
     if (!state.home) {
@@ -299,8 +305,13 @@
       page.rendered.clear();
       $("messages").replaceChildren();
       refresh();
+      if (page.view === "home") openHome();
     });
-    $("open-home").addEventListener("click", () => { page.view = "home"; if (page.state) render(page.state); });
+    $("open-home").addEventListener("click", () => {
+      page.view = "home";
+      if (page.state) render(page.state);
+      openHome();
+    });
     $("show-slack").addEventListener("change", () => page.state && renderActivity(page.state));
     $("composer").addEventListener("submit", async (event) => {
       event.preventDefault();
