@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger  # validates crontab syntax the way it will run
 from dotenv import dotenv_values
 
+from bot.config_file import Fallbacks, read_routes
 from bot.routes import DEFAULT_ROUTE, Route, SamplingPlan
+from bot.sampling.scheduler import crontab_problem  # checks crontabs the way they will run
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_CLOUDFLARE_API_BASE_URL = "https://api.cloudflare.com/client/v4"
@@ -166,14 +167,16 @@ def load_settings(
         problems.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'")
     signing_secret = required("SLACK_SIGNING_SECRET", need_signing_secret)
 
-    cf_token = required("CLOUDFLARE_API_TOKEN", need_cloudflare)
-    account = required("CLOUDFLARE_ACCOUNT_ID", need_cloudflare)
+    config_file = get("AIG_CONFIG") or None
+    single = config_file is None  # AIG_CONFIG's routes replace the single-gateway variables
+    cf_token = required("CLOUDFLARE_API_TOKEN", need_cloudflare and single)
+    account = required("CLOUDFLARE_ACCOUNT_ID", need_cloudflare and single)
     if account and not _ACCOUNT_ID.match(account):
         problems.append("CLOUDFLARE_ACCOUNT_ID must be the 32-character hex account ID")
-    gateway = required("CLOUDFLARE_GATEWAY_ID", need_cloudflare)
+    gateway = required("CLOUDFLARE_GATEWAY_ID", need_cloudflare and single)
     if gateway and not (len(gateway) <= 64 and _GATEWAY_ID.match(gateway)):
         problems.append("CLOUDFLARE_GATEWAY_ID must be a gateway ID like 'my-gateway'")
-    channel = required("AIG_FEEDBACK_CHANNEL", need_slack)
+    channel = required("AIG_FEEDBACK_CHANNEL", need_slack and single)
     if channel and not _CHANNEL_ID.match(channel):
         problems.append(
             "AIG_FEEDBACK_CHANNEL must be a channel ID like C0123ABCD (not a #name); "
@@ -199,10 +202,9 @@ def load_settings(
     crons = {}
     for name, default in (("AIG_SAMPLE_CRON", "0 10,15 * * 1-5"), ("AIG_DIGEST_CRON", "0 9 * * 1")):
         crons[name] = get(name, default) or default
-        try:
-            CronTrigger.from_crontab(crons[name], timezone=tz)
-        except ValueError as exc:
-            problems.append(f"{name} {crons[name]!r} is not a valid crontab: {exc}")
+        problem = crontab_problem(crons[name], tz)
+        if problem is not None:
+            problems.append(f"{name} {crons[name]!r} is not a valid crontab: {problem}")
     interval: float | None = None
     raw_interval = get("AIG_SAMPLE_INTERVAL_SECONDS")
     if raw_interval:
@@ -222,6 +224,27 @@ def load_settings(
     )
     if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         problems.append("AIG_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+    routes: tuple[Route, ...] = ()
+    if config_file is not None:
+        fallbacks = Fallbacks(
+            size=sample_size,
+            cron=crons["AIG_SAMPLE_CRON"],
+            interval_seconds=interval,
+            timezone=timezone,
+            api_base_url=cf_base.rstrip("/"),
+        )
+        routes = read_routes(
+            Path(config_file),
+            env=env,
+            fallbacks=fallbacks,
+            need_tokens=need_cloudflare,
+            problems=problems,
+        )
+        if routes:  # what reads the single-gateway settings sees the first route
+            first = routes[0]
+            cf_token, account = cf_token or first.api_token, account or first.account_id
+            gateway, channel = gateway or first.gateway_id, channel or first.channel
 
     settings = Settings(
         slack_bot_token=bot_token,
@@ -248,7 +271,8 @@ def load_settings(
         write_score=switch("AIG_WRITE_SCORE", False),
         write_metadata=switch("AIG_WRITE_METADATA", False),
         digest_cron=crons["AIG_DIGEST_CRON"],
-        config_file=get("AIG_CONFIG") or None,
+        config_file=config_file,
+        routes=routes,
     )
     if problems:
         raise ConfigError(problems)

@@ -2,7 +2,11 @@
 
 APScheduler 3.11's `AsyncIOScheduler` runs `async def` jobs on the bot's own event loop.
 Jobs coalesce (after downtime, one catch-up run, never a flood), never overlap, and tolerate
-an hour of lateness.
+an hour of lateness: a run missed by more than that is dropped, not made up. Downtime here
+means the process was alive but could not run jobs (a suspended machine, a blocked loop);
+jobs are kept in memory, so a restarted process simply waits for the next run time.
+Quiet hours, business days and holidays are checked when a run fires (`Sampler.run_scheduled`),
+so a run falling inside them is skipped with a log line rather than moved.
 """
 
 from __future__ import annotations
@@ -21,6 +25,15 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_JOB_ID = "sample"
 MISFIRE_GRACE_SECONDS = 3600
+
+
+def crontab_problem(crontab: str, tz: ZoneInfo) -> str | None:
+    """Why `crontab` is not a valid five-field crontab, read the way it will run; None if it is."""
+    try:
+        CronTrigger.from_crontab(crontab, timezone=tz)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def sample_trigger(*, cron: str, interval_seconds: float | None, tz: ZoneInfo) -> BaseTrigger:
