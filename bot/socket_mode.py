@@ -89,22 +89,28 @@ class SocketModeLink:
         """Reconnect whenever the connection is down or deaf; runs until cancelled."""
         while True:
             await asyncio.sleep(CHECK_SECONDS)
-            problem = await self.problem()
-            if problem is None:
-                self._failures = 0
-                continue
-            self.last_problem = problem
-            logger.warning("Socket Mode connection %s; reconnecting", problem)
             try:
-                await self._reconnect()
-            except TimeoutError:
-                logger.warning("Socket Mode reconnect hung; starting a fresh client")
-                await self._replace()
-            except Exception as exc:
-                self._failures += 1
-                delay = min(MAX_BACKOFF, 2.0 ** (self._failures - 1))
-                logger.warning("Socket Mode reconnect failed (%s); retrying in %.0f s", exc, delay)
-                await asyncio.sleep(delay)
+                await self._check()
+            except Exception:  # the watchdog itself must outlive anything it runs into
+                logger.exception("Socket Mode watchdog check failed; checking again")
+
+    async def _check(self) -> None:
+        problem = await self.problem()
+        if problem is None:
+            self._failures = 0
+            return
+        self.last_problem = problem
+        logger.warning("Socket Mode connection %s; reconnecting", problem)
+        try:
+            await self._reconnect()
+        except TimeoutError:
+            logger.warning("Socket Mode reconnect hung; starting a fresh client")
+            await self._replace()
+        except Exception as exc:
+            self._failures += 1
+            delay = min(MAX_BACKOFF, 2.0 ** (self._failures - 1))
+            logger.warning("Socket Mode reconnect failed (%s); retrying in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
 
     async def problem(self) -> str | None:
         """What is wrong with the connection now, or None when it is alive."""

@@ -124,7 +124,7 @@ async def test_healthz_is_503_while_the_socket_cannot_reconnect(
     """/healthz says 503 with the socket's problem while Slack refuses new connections."""
     status, health = await socket_bot.health()
     assert status == 200 and health["socket_mode"]["connected"] is True  # type: ignore[index]
-    slack.fail_next("apps.connections.open", 2, status=200, error="internal_error")
+    slack.fail_next("apps.connections.open", 1, status=200, error="internal_error")
     slack.socket_mode.drop()
     seen: list[tuple[int, dict[str, object]]] = []
 
@@ -262,3 +262,18 @@ async def test_watchdog_replaces_a_half_open_connection(
     answer = await slack.socket_slash("ping")
     assert answer.status == 200 and answer.body == {"text": "pong"}
     assert len(slack.socket_mode.open_connections) == 1
+
+
+async def test_watchdog_replaces_a_client_stuck_in_its_own_reconnect(
+    link: SocketModeLink, slack: SlackSandbox
+) -> None:
+    """A client that hangs holding its connect lock is replaced by a fresh one within 10 s."""
+    stuck = link.handler.client
+    await stuck.connect_operation_lock.acquire()  # as the SDK's endless connect loop holds it
+    dropped_at = time.monotonic()
+    slack.socket_mode.drop()
+    await slack.wait_for(lambda: len(slack.socket_mode.open_connections) == 1, RECONNECT_BUDGET)
+    assert time.monotonic() - dropped_at < RECONNECT_BUDGET
+    assert link.handler.client is not stuck and link.replaced == 1
+    answer = await slack.socket_slash("ping")
+    assert answer.status == 200 and answer.body == {"text": "pong"}
