@@ -65,7 +65,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "doctor", help="check the Slack and Cloudflare credentials, channel and permissions"
     )
+    sub.add_parser("digest", help="post the feedback digest (the last 7 days) now")
+    export = sub.add_parser(
+        "export", help="rated logs as a dataset (needs only the database); stdout by default"
+    )
+    export.add_argument(
+        "--since",
+        type=_since,
+        default="30d",
+        help="logs rated in this period: Nh, Nd or Nw (default: 30d)",
+    )
+    export.add_argument(
+        "--format", choices=("jsonl", "csv"), default="jsonl", dest="fmt", help="default: jsonl"
+    )
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     return parser
+
+
+def _since(text: str) -> str:
+    from bot.reports import parse_since
+
+    try:
+        parse_since(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.doctor import run_doctor
 
             return asyncio.run(run_doctor())
+        if args.command == "digest":
+            return asyncio.run(_digest())
+        if args.command == "export":
+            return _export(args)
     except ConfigError as exc:
         print(f"aig-feedback: {exc}", file=sys.stderr)
         print("See .env.example for every setting.", file=sys.stderr)
@@ -177,6 +205,62 @@ async def _migrate() -> int:
     revision = await store.migrate()
     await store.close()
     print(f"store at schema revision {revision}")
+    return 0
+
+
+async def _digest() -> int:
+    from bot.app import Bot
+    from bot.digest import build_digests
+    from bot.publisher import SlackError
+
+    settings = load_settings(need_cloudflare=False)
+    bot = Bot.build(settings, with_schedule=False)
+    await bot.store.migrate()
+    failed = False
+    try:
+        routes = settings.route_list()
+        for digest in build_digests(routes, store=bot.store, publisher=bot.publisher):
+            try:
+                report = await digest.post()
+            except SlackError as exc:
+                print(f"digest for {digest.channel} failed: {exc}", file=sys.stderr)
+                failed = True
+                continue
+            stats = report.stats
+            chart = f", chart {report.chart_file}" if report.chart_file else ", no chart (no votes)"
+            print(
+                f"digest posted to {report.channel}: {stats.posted} samples, "
+                f"{stats.votes} votes, {len(stats.raters)} raters{chart}"
+            )
+    finally:
+        await bot.gateways.aclose()
+        await bot.store.close()
+    return 1 if failed else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.export import run_export
+    from bot.reports import parse_since, since_label
+
+    settings = load_settings(need_slack=False, need_cloudflare=False)
+    try:
+        summary = run_export(
+            database_url=settings.database_url,
+            since=parse_since(args.since),
+            fmt=args.fmt,
+            output=args.output,
+            now=datetime.now(UTC),
+        )
+    except OSError as exc:
+        print(f"aig-feedback: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    where = f" to {args.output}" if args.output else ""
+    print(
+        f"exported {summary.rows} logs rated in the last {since_label(args.since)}{where}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -22,6 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
+from bot.digest import DIGEST_JOB_ID, build_digests, scheduled_digest
 from bot.gateway import Budget
 from bot.outbox import OutboxWorker
 from bot.publisher import SlackPublisher, build_retry_handlers
@@ -108,6 +109,11 @@ class Bot:
                         tz=ZoneInfo(route.plan.timezone),
                     ),
                 )
+            schedule.add(
+                DIGEST_JOB_ID,
+                scheduled_digest(build_digests(routes, store=store, publisher=publisher), store),
+                sample_trigger(cron=settings.digest_cron, interval_seconds=None, tz=settings.tz),
+            )
         app = AsyncApp(
             client=slack_client,
             signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
@@ -200,7 +206,7 @@ class Bot:
                 await self._watchdog
         if self.socket is not None:
             socket, self.socket = self.socket, None
-            await socket.close(timeout=1.0)  # no new clicks from here; 1 s of the 10 s SIGTERM
+            await socket.close(timeout=2.0)  # no new clicks from here on
         if self._runner is not None:
             await self._runner.cleanup()
         await self.outbox.stop(timeout=timeout)

@@ -53,4 +53,3 @@ def test_app_home_and_digest_are_declared() -> None:
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert "app_home_opened" in m["settings"]["event_subscriptions"]["bot_events"]
     assert "files:write" in m["oauth_config"]["scopes"]["bot"]
-
