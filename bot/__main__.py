@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--dry-run", action="store_true", help="print what would be posted; post nothing"
     )
+    sample.add_argument(
+        "--route", default=None, help="only this route of AIG_CONFIG (default: every route)"
+    )
 
     sub.add_parser("migrate", help="apply store migrations")
     sub.add_parser(
@@ -162,28 +165,32 @@ async def _run(args: argparse.Namespace) -> int:
 
 async def _sample(args: argparse.Namespace) -> int:
     from bot.app import Bot
+    from bot.sampling.describe import run_lines
 
     settings = load_settings(need_slack=not args.dry_run)
     if args.count is not None and not 1 <= args.count <= 20:
         raise ConfigError(["--count must be between 1 and 20"])
     bot = Bot.build(_placeholder_slack(settings) if args.dry_run else settings, with_schedule=False)
+    if args.route is not None and args.route not in bot.samplers:
+        known = ", ".join(bot.samplers)
+        raise ConfigError([f"--route {args.route!r} is not a configured route (routes: {known})"])
     await bot.store.migrate()
+    failed = False
     try:
-        report = await bot.sampler.run(args.count, dry_run=args.dry_run)
+        for name in [args.route] if args.route else list(bot.samplers):
+            sampler = bot.samplers[name]
+            report = await sampler.run(args.count, dry_run=args.dry_run)
+            lines = run_lines(
+                report, route=name, channel=sampler.channel, plan=sampler.plan, dry_run=args.dry_run
+            )
+            print("\n".join(lines))
+            for error in report.errors:
+                print(f"  error: {error}", file=sys.stderr)
+            failed = failed or bool(report.errors and not report.posted)
     finally:
         await bot.gateways.aclose()
         await bot.store.close()
-    verb = "would post" if args.dry_run else "posted"
-    print(
-        f"{report.total_in_window} logs in the last 24 h; {verb} {len(report.posted)} "
-        f"({report.list_calls} list calls, {report.skipped} already posted)"
-    )
-    for posted in report.posted:
-        card = posted.card
-        print(f"  {card.log_id}  {card.created_at:%Y-%m-%d %H:%M}  {card.provider}/{card.model}")
-    for error in report.errors:
-        print(f"  error: {error}", file=sys.stderr)
-    return 1 if report.errors and not report.posted else 0
+    return 1 if failed else 0
 
 
 def _placeholder_slack(settings: Settings) -> Settings:
