@@ -423,6 +423,22 @@ def stats_message(stats: Stats, links: Mapping[str, str]) -> Message:
     return Message(text=text, blocks=blocks)
 
 
+def with_sections(message: Message, text: str) -> Message:
+    """`message` with `text` as more mrkdwn sections (3,000 characters each, split on lines),
+    placed before its closing context block when it ends with one."""
+    limit = 2900  # a section holds 3,000 characters
+    chunks: list[str] = []
+    for line in text.splitlines():
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line[:limit])
+    added = [_section(chunk) for chunk in chunks if chunk.strip()]
+    blocks = list(message.blocks)
+    at = len(blocks) - 1 if blocks and blocks[-1].get("type") == "context" else len(blocks)
+    return Message(text=message.text, blocks=[*blocks[:at], *added, *blocks[at:]])
+
+
 def home_view(home: Home, links: Mapping[str, str]) -> dict[str, Any]:
     """A person's App Home (views.publish): samples waiting for their vote with buttons that
     open them, their recent votes, and the team's numbers."""

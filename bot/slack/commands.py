@@ -22,11 +22,13 @@ from bot.blocks import (
     lookup_message,
     sampled_message,
     stats_message,
+    with_sections,
 )
 from bot.cards import Card
 from bot.gateway import GatewayError, NotFound, PermissionDenied, Priority, RateLimited
 from bot.permalinks import Permalinks
 from bot.reports import Period, build_stats, parse_stats_period
+from bot.sampling.coverage import build_coverage, coverage_lines
 from bot.sampling.jobs import Sampler
 from bot.slack.payloads import parse_command, parse_count, parse_log_reference
 from bot.slack.services import Services
@@ -176,7 +178,21 @@ class Commands:
         stats = build_stats(logs, period)
         linked = [*(d.log for d in stats.disputed), *stats.unrated[:STATS_LISTED]]
         links = await Permalinks().for_logs(client, linked)
-        await _say(respond, stats_message(stats, links))
+        message = stats_message(stats, links)
+        samplers = self.services.samplers
+        coverage = build_coverage(
+            logs,
+            since=period.since,
+            until=period.until,
+            plans={name: sampler.plan for name, sampler in samplers.items()},
+            strata={
+                name: [s.name for s in sampler.last_run.strata] if sampler.last_run else []
+                for name, sampler in samplers.items()
+            },
+        )
+        if coverage:  # stratified routes: each model's samples against its quota
+            message = with_sections(message, "\n".join(coverage_lines(coverage)))
+        await _say(respond, message)
 
 
 def _gateway_trouble(exc: GatewayError) -> str:
