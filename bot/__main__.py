@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiohttp.access"):
+    for noisy in ("httpx", "httpcore", "apscheduler.executors", "aiohttp.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         if args.command == "run":
