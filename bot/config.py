@@ -26,6 +26,19 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _RATER_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
 _GATEWAY_ID = re.compile(r"^[a-z0-9_]+(?:-[a-z0-9_]+)*$")
+_REASON_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_SLUG_GAPS = re.compile(r"[^a-z0-9]+")
+
+# The "Why 👎?" modal's choices, as `key:Label` (the key is what is stored and exported).
+DEFAULT_REASON_CATEGORIES = (
+    ("wrong", "Wrong or hallucinated"),
+    ("unsafe", "Unsafe"),
+    ("unhelpful", "Unhelpful"),
+    ("formatting", "Formatting"),
+    ("slow", "Too slow"),
+    ("other", "Other"),
+)
+MAX_REASON_CATEGORIES = 10  # a radio button group holds at most 10 options
 
 
 class ConfigError(Exception):
@@ -61,6 +74,7 @@ class Settings:
     redact: bool = True
     write_score: bool = False
     write_metadata: bool = False
+    reason_categories: tuple[tuple[str, str], ...] = DEFAULT_REASON_CATEGORIES  # (key, label)
     digest_cron: str = "0 9 * * 1"
     config_file: str | None = None
     routes: tuple[Route, ...] = ()  # from AIG_CONFIG; empty means the single-gateway variables
@@ -270,6 +284,7 @@ def load_settings(
         redact=switch("AIG_REDACT", True),
         write_score=switch("AIG_WRITE_SCORE", False),
         write_metadata=switch("AIG_WRITE_METADATA", False),
+        reason_categories=reason_categories(get("AIG_REASON_CATEGORIES"), problems),
         digest_cron=crons["AIG_DIGEST_CRON"],
         config_file=config_file,
         routes=routes,
@@ -277,3 +292,31 @@ def load_settings(
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def reason_categories(raw: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """`AIG_REASON_CATEGORIES`: a comma list of `key:Label` or bare labels (the key is then the
+    label in lower case with dashes); empty means the defaults. Problems are appended."""
+    if not raw:
+        return DEFAULT_REASON_CATEGORIES
+    reported = len(problems)
+    out: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, label = item.partition(":")
+        if not (sep and _REASON_KEY.match(key.strip())):  # a bare label, colons and all
+            key, label = _SLUG_GAPS.sub("-", item.lower())[:40].strip("-"), item
+        key, label = key.strip(), label.strip()
+        if not _REASON_KEY.match(key) or not label or len(label) > 75:
+            problems.append(
+                f"AIG_REASON_CATEGORIES: {item[:80]!r} must be `key:Label` or a label of at "
+                "most 75 characters (keys: lower-case letters, digits, '-' or '_')"
+            )
+        elif key in out:
+            problems.append(f"AIG_REASON_CATEGORIES names {key!r} twice")
+        else:
+            out[key] = label
+    if len(problems) == reported and not 1 <= len(out) <= MAX_REASON_CATEGORIES:
+        problems.append(f"AIG_REASON_CATEGORIES must list 1 to {MAX_REASON_CATEGORIES} categories")
+    return tuple(out.items()) or DEFAULT_REASON_CATEGORIES

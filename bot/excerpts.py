@@ -14,16 +14,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, Literal
 
 from bot.gateway import Body
 
 __all__ = [
     "EMPTY",
+    "FULL_LIMIT",
     "NOTES",
     "NOT_STORED",
+    "FullText",
     "clip",
+    "full_text",
     "prompt_excerpt",
     "response_excerpt",
     "sanitize",
@@ -34,6 +38,7 @@ EMPTY = "(empty)"  # a body was stored, but it holds no text
 NOTES = frozenset({NOT_STORED, EMPTY})  # what a renderer shows as a note, not as content
 
 DEFAULT_LIMIT = 2800
+FULL_LIMIT = 24 * 2900  # "Show full": what 24 Slack sections of 2,900 characters can hold
 _MAX_ITEMS = 1000  # array items looked at in any one list (messages, parts, keys)
 _MAX_DEPTH = 32  # nesting rendered by the JSON fallback
 _MAX_LINES = 200_000  # lines of an event stream scanned before giving up
@@ -51,9 +56,7 @@ def prompt_excerpt(body: Body | None, limit: int = DEFAULT_LIMIT) -> str:
     if body is None or _blank(body):
         return clip(NOT_STORED, limit)
     budget = _budget(limit)
-    if body.data is not None:
-        return _finish(_request_text(body.data, budget), limit, budget)
-    return _finish(body.text, limit, budget)
+    return _finish(_prompt_raw(body, budget), limit, budget)
 
 
 def response_excerpt(body: Body | None, limit: int = DEFAULT_LIMIT) -> str:
@@ -61,13 +64,29 @@ def response_excerpt(body: Body | None, limit: int = DEFAULT_LIMIT) -> str:
     if body is None or _blank(body):
         return clip(NOT_STORED, limit)
     budget = _budget(limit)
-    if body.data is not None:
-        return _finish(_response_text(body.data, budget), limit, budget)
-    if _looks_like_stream(body.text):
-        streamed = _stream_text(body.text, budget)
-        if streamed.strip():
-            return _finish(streamed, limit, budget)
-    return _finish(body.text, limit, budget)
+    return _finish(_response_raw(body, budget), limit, budget)
+
+
+@dataclass(frozen=True, slots=True)
+class FullText:
+    """A whole prompt or response, as far as `limit` allowed; `complete` is False when cut."""
+
+    text: str
+    complete: bool = True
+
+
+def full_text(
+    body: Body | None, limit: int = FULL_LIMIT, *, kind: Literal["prompt", "response"]
+) -> FullText:
+    """The whole prompt (every turn of a conversation, labelled with its role, after the system
+    prompt) or the whole response of a log, at most `limit` characters, tidied like an excerpt.
+    Work stays bounded by `limit`, however big the body."""
+    if body is None or _blank(body):
+        return FullText(clip(NOT_STORED, limit))
+    budget = _budget(limit)
+    raw = _conversation(body, budget) if kind == "prompt" else _response_raw(body, budget)
+    complete = len(raw) <= budget and len(_tidy(raw, budget)) <= limit
+    return FullText(_finish(raw, limit, budget), complete)
 
 
 def clip(text: str, limit: int) -> str:
@@ -100,10 +119,14 @@ def _budget(limit: int) -> int:
     return 2 * max(limit, 0) + 256
 
 
+def _tidy(text: str, budget: int) -> str:
+    lines = (line.rstrip() for line in sanitize(text[:budget]).split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
 def _finish(text: str, limit: int, budget: int) -> str:
     cut = len(text) > budget
-    lines = (line.rstrip() for line in sanitize(text[:budget]).split("\n"))
-    tidy = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    tidy = _tidy(text, budget)
     if not tidy:
         return clip(EMPTY, limit)
     if cut and len(tidy) <= limit:
@@ -302,6 +325,71 @@ def _last_turn(turns: list[Any], budget: int) -> str:
             return text
         fallback = fallback or text
     return fallback
+
+
+def _prompt_raw(body: Body, budget: int) -> str:
+    return _request_text(body.data, budget) if body.data is not None else body.text
+
+
+def _response_raw(body: Body, budget: int) -> str:
+    if body.data is not None:
+        return _response_text(body.data, budget)
+    if _looks_like_stream(body.text):
+        streamed = _stream_text(body.text, budget)
+        if streamed.strip():
+            return streamed
+    return body.text
+
+
+# -- whole conversations -----------------------------------------------------------------------
+
+_TURN_KEYS = ("messages", "input", "contents")  # OpenAI chat/Anthropic, Responses, Gemini
+
+
+def _conversation(body: Body, budget: int) -> str:
+    """A chat request's system prompt and every turn, each under its role; any other request
+    as its excerpt text. A lone user turn is shown bare."""
+    data = body.data
+    if isinstance(data, list) and data and isinstance(_map(data[0]).get("query"), Mapping):
+        data = data[0]["query"]  # the universal endpoint: the first provider step's request
+    if not isinstance(data, Mapping) or _embedding_input(data, budget) is not None:
+        return _prompt_raw(body, budget)
+    turns = next((data[k] for k in _TURN_KEYS if isinstance(data.get(k), list) and data[k]), None)
+    if turns is None:
+        return _prompt_raw(body, budget)
+    said = [("system", _system_text(data, budget))] + [
+        (_role(turn), _turn_text(turn, budget) if isinstance(turn, Mapping) else _str(turn))
+        for turn in islice(turns, _MAX_ITEMS)
+        if isinstance(turn, Mapping | str)
+    ]
+    said = [(role, text) for role, text in said if text.strip()]
+    if len(said) == 1 and said[0][0] == "user":
+        return said[0][1]
+    return _take((f"[{role}]\n{text}" for role, text in said), budget, "\n\n")
+
+
+def _role(turn: object) -> str:
+    if not isinstance(turn, Mapping):
+        return "user"
+    role = turn.get("role")
+    if isinstance(role, str) and role:
+        return _one_line(role, 40)
+    if _is_user(turn):
+        return "user"
+    return _one_line(_str(turn.get("type")), 40) or "turn"
+
+
+def _system_text(data: Mapping[str, Any], budget: int) -> str:
+    """The system prompt outside the turns: Anthropic `system`, Responses `instructions`,
+    Gemini `systemInstruction`."""
+    for key in ("system", "instructions"):
+        value = data.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list):
+            return _parts_text(value, budget)
+    instruction = _map(data.get("systemInstruction") or data.get("system_instruction"))
+    return _parts_text(_list(instruction.get("parts")), budget)
 
 
 # -- requests ----------------------------------------------------------------------------------

@@ -89,3 +89,37 @@ def test_real_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("AIG_TIMEZONE", "Asia/Tokyo")
     env = read_environment(tmp_path)
     assert env["AIG_SAMPLE_SIZE"] == "7" and env["AIG_TIMEZONE"] == "Asia/Tokyo"
+
+
+def test_reason_categories_default_to_the_modals_six() -> None:
+    """Without AIG_REASON_CATEGORIES the reason modal offers the six documented categories."""
+    keys = [key for key, _ in load_settings(GOOD).reason_categories]
+    assert keys == ["wrong", "unsafe", "unhelpful", "formatting", "slow", "other"]
+
+
+def test_reason_categories_take_keys_or_bare_labels() -> None:
+    """`key:Label` keeps the key; a bare label (colons and all) gets one made from it."""
+    raw = "wrong:Wrong or made up, Off topic, Tone: too casual, other:Other"
+    s = load_settings(GOOD | {"AIG_REASON_CATEGORIES": raw})
+    assert s.reason_categories == (
+        ("wrong", "Wrong or made up"),
+        ("off-topic", "Off topic"),
+        ("tone-too-casual", "Tone: too casual"),
+        ("other", "Other"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        ("a:A, a:Again", "twice"),
+        (",".join(f"c{i}" for i in range(11)), "1 to 10"),
+        ("x:" + "L" * 76, "75 characters"),
+        ("!!!", "key:Label"),
+    ],
+)
+def test_bad_reason_categories_are_reported(raw: str, needle: str) -> None:
+    """Duplicates, more than a radio group holds, long labels and unusable names are errors."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(GOOD | {"AIG_REASON_CATEGORIES": raw})
+    assert "AIG_REASON_CATEGORIES" in str(caught.value) and needle in str(caught.value)

@@ -11,7 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.excerpts import EMPTY, NOT_STORED, clip, prompt_excerpt, response_excerpt, sanitize
+from bot.excerpts import (
+    EMPTY,
+    FULL_LIMIT,
+    NOT_STORED,
+    FullText,
+    clip,
+    full_text,
+    prompt_excerpt,
+    response_excerpt,
+    sanitize,
+)
 from bot.gateway import Body
 
 TEN_MB = 10 * 1024 * 1024
@@ -749,3 +759,86 @@ def test_ten_megabyte_text_and_streams_are_fast() -> None:
         assert len(excerpt) == 2800
         assert excerpt.endswith("…")
         assert seconds < 0.5
+
+
+# -- the whole text ("Show full") --------------------------------------------------------------
+
+
+def test_full_prompt_is_the_whole_conversation_by_role() -> None:
+    """Anthropic-style: the system prompt, then every turn under its role, tool use included."""
+    request = body(
+        {
+            "system": "Be brief.",
+            "messages": [
+                {"role": "user", "content": "First question"},
+                {"role": "assistant", "content": [{"type": "text", "text": "First answer"}]},
+                {"role": "user", "content": [{"type": "text", "text": "Second question"}]},
+            ],
+        }
+    )
+    assert full_text(request, kind="prompt") == FullText(
+        "[system]\nBe brief.\n\n[user]\nFirst question\n\n[assistant]\nFirst answer"
+        "\n\n[user]\nSecond question"
+    )
+
+
+def test_full_prompt_of_one_user_turn_is_that_turn() -> None:
+    """A lone user message needs no role label."""
+    request = body({"messages": [{"role": "user", "content": "Just this"}]})
+    assert full_text(request, kind="prompt").text == "Just this"
+
+
+@pytest.mark.parametrize(
+    ("value", "system"),
+    [
+        ({"instructions": "Sys", "input": [{"role": "user", "content": "Q"}]}, "Sys"),
+        (
+            {
+                "systemInstruction": {"parts": [{"text": "Sys"}]},
+                "contents": [{"parts": [{"text": "Q"}]}],
+            },
+            "Sys",
+        ),
+    ],
+)
+def test_full_prompt_finds_the_system_prompt_of_each_provider(value: Any, system: str) -> None:
+    """OpenAI Responses `instructions` and Gemini `systemInstruction` lead the conversation."""
+    assert full_text(body(value), kind="prompt").text == f"[system]\n{system}\n\n[user]\nQ"
+
+
+def test_full_prompt_of_other_requests_is_their_excerpt() -> None:
+    """A completions prompt or an embedding request reads as its excerpt does."""
+    assert full_text(body({"prompt": "Once upon"}), kind="prompt").text == "Once upon"
+    embedding = body({"model": "text-embedding-3-small", "input": "hello"})
+    assert full_text(embedding, kind="prompt").text == prompt_excerpt(embedding)
+
+
+def test_full_response_is_not_clipped_like_an_excerpt() -> None:
+    """A 20,000-character answer comes back whole, where the excerpt stops near 2,800."""
+    answer = "\n".join(f"line {n} " + "x" * 40 for n in range(400))
+    response = body({"choices": [{"message": {"role": "assistant", "content": answer}}]})
+    assert full_text(response, kind="response") == FullText(answer, complete=True)
+    assert len(response_excerpt(response)) <= 2800
+
+
+def test_full_text_past_the_limit_is_cut_and_says_so() -> None:
+    """Beyond `limit` the text ends with "…" and `complete` is False, in bounded time."""
+    huge = body({"choices": [{"message": {"content": "y" * TEN_MB}}]})
+    started = time.perf_counter()
+    cut = full_text(huge, kind="response")
+    assert time.perf_counter() - started < 1.0
+    assert len(cut.text) == FULL_LIMIT and cut.text.endswith("…") and not cut.complete
+    assert full_text(huge, 100, kind="response").text == "y" * 99 + "…"
+
+
+def test_full_text_of_missing_bodies() -> None:
+    """No body, or a blank one, reads as a note and counts as complete."""
+    assert full_text(None, kind="prompt") == FullText(NOT_STORED)
+    assert full_text(text_body("   "), kind="response") == FullText(NOT_STORED)
+    assert full_text(body({}), kind="response") == FullText(EMPTY)
+
+
+def test_full_response_of_a_stream_joins_the_deltas() -> None:
+    """A streamed response reads as the text its deltas spell."""
+    stream = sse(*({"choices": [{"delta": {"content": c}}]} for c in ("Hel", "lo")))
+    assert full_text(stream, kind="response").text == "Hello"
