@@ -21,6 +21,7 @@ from bot import ids
 from bot.cards import Card, MetadataValue
 from bot.excerpts import EMPTY, NOTES, clip, sanitize
 from bot.gateway import format_time
+from bot.notes import NoteSummary, Said
 from bot.reports import Home, LogRef, Share, Stats
 from bot.votes import SyncState, SyncStatus, Tally
 
@@ -32,6 +33,8 @@ __all__ = [
     "home_view",
     "lookup_message",
     "not_allowed_message",
+    "note_prompt_message",
+    "note_saved_message",
     "sample_message",
     "sampled_message",
     "stats_message",
@@ -54,6 +57,8 @@ _DETAIL = 300
 _BUTTON_VALUE = 2000
 _TEXT = 300  # top-level fallback text of a card
 _NOTICE = 2800  # an error or notice paragraph
+_QUOTE = 200  # the latest reason or note quoted on a card
+_CATEGORIES_SHOWN = 6
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _SPACES = re.compile(r"\s+")
@@ -83,14 +88,19 @@ class Message:
     blocks: list[Block]
 
 
-def sample_message(card: Card, tally: Tally, status: SyncStatus | None = None) -> Message:
-    """The channel post for a sampled log: details, excerpts, vote buttons, tally and sync."""
-    return _card_message(card, tally, status, header="🧪 AI Gateway sample", kind="sample")
+def sample_message(
+    card: Card, tally: Tally, status: SyncStatus | None = None, *, notes: NoteSummary | None = None
+) -> Message:
+    """The channel post for a sampled log: details, excerpts, vote buttons, tally and sync,
+    and the raters' reasons and notes once there are any."""
+    return _card_message(card, tally, status, notes, header="🧪 AI Gateway sample", kind="sample")
 
 
-def lookup_message(card: Card, tally: Tally, status: SyncStatus | None = None) -> Message:
+def lookup_message(
+    card: Card, tally: Tally, status: SyncStatus | None = None, *, notes: NoteSummary | None = None
+) -> Message:
     """The private `/aig log` answer: the same card and buttons under a lookup header."""
-    return _card_message(card, tally, status, header="🔎 Log lookup", kind="log lookup")
+    return _card_message(card, tally, status, notes, header="🔎 Log lookup", kind="log lookup")
 
 
 def help_message(*, unknown: str | None = None, max_sample: int = 20) -> Message:
@@ -137,11 +147,33 @@ def sampled_message(count: int, channel: str) -> Message:
     return Message(text=text, blocks=[_section(text)])
 
 
+def note_prompt_message(log_id: str) -> Message:
+    """After a 👍: a private offer to say why, with a button that opens the note form."""
+    text = f"👍 saved on log {_code(log_id)}. Anything worth telling the team about this response?"
+    button = _button("Add a note", ids.ADD_NOTE, sanitize(log_id)[:_BUTTON_VALUE])
+    return Message(
+        text=clip(text, _TEXT),
+        blocks=[_section(text), {"type": "actions", "elements": [button]}],
+    )
+
+
+def note_saved_message(log_id: str) -> Message:
+    """The private acknowledgement of a `note:` thread reply."""
+    text = f"📝 Saved as a note on log {_code(log_id)}."
+    return Message(text=clip(text, _TEXT), blocks=[_section(text)])
+
+
 # -- the card ----------------------------------------------------------------------------------
 
 
 def _card_message(
-    card: Card, tally: Tally, status: SyncStatus | None, *, header: str, kind: str
+    card: Card,
+    tally: Tally,
+    status: SyncStatus | None,
+    notes: NoteSummary | None,
+    *,
+    header: str,
+    kind: str,
 ) -> Message:
     details: list[str] = [f"Log ID {_code(card.log_id)}"]
     if card.metadata:
@@ -155,6 +187,8 @@ def _card_message(
         _vote_actions(card.log_id, status),
         _status_context(tally, status),
     ]
+    if notes:
+        blocks.append(_notes_context(notes))
     model = _inline(card.model, 80) or "unknown model"
     provider = _inline(card.provider, 40)
     about = f"{model} ({provider})" if provider else model
@@ -200,6 +234,7 @@ def _vote_actions(log_id: str, status: SyncStatus | None) -> Block:
     buttons = [_button("👍 Good", ids.VOTE_UP, value), _button("👎 Bad", ids.VOTE_DOWN, value)]
     if status is not None and status.state is SyncState.FAILED:
         buttons.append(_button("Retry", ids.RETRY_SYNC, value, style="primary"))
+    buttons.append(_button("Show full", ids.SHOW_FULL, value))
     return {"type": "actions", "block_id": ids.VOTE_BLOCK, "elements": buttons}
 
 
@@ -210,6 +245,35 @@ def _status_context(tally: Tally, status: SyncStatus | None) -> Block:
     block = _context(lines)
     block["block_id"] = ids.STATUS_BLOCK
     return block
+
+
+def _notes_context(notes: NoteSummary) -> Block:
+    """ "📝 2 reasons: wrong ×2 — latest from @ann: “…”" and "💬 1 note — latest …"."""
+    lines = []
+    if notes.reasons:
+        shown = notes.categories[:_CATEGORIES_SHOWN]
+        counts = ", ".join(f"{_inline(key, 40)} ×{n}" for key, n in shown)
+        if len(notes.categories) > len(shown):
+            counts += ", …"
+        head = f"📝 {_plural(notes.reasons, 'reason')}" + (f": {counts}" if counts else "")
+        lines.append(head + _latest(notes.latest_reason))
+    if notes.notes:
+        lines.append(f"💬 {_plural(notes.notes, 'note')}" + _latest(notes.latest_note))
+    block = _context(lines)
+    block["block_id"] = ids.NOTES_BLOCK
+    return block
+
+
+def _latest(said: Said | None) -> str:
+    if said is None:
+        return ""
+    quote = _inline(said.text, _QUOTE)
+    what = f"“{quote}”" if quote else _inline(said.category or "", 40)
+    return f" — latest from {_rater(said.author)}" + (f": {what}" if what else "")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _tally(tally: Tally) -> str:
