@@ -96,7 +96,14 @@ class Bot:
             )
             for route in routes
         }
-        outbox = OutboxWorker(store=store, gateways=gateways, publisher=publisher, rng=rng)
+        outbox = OutboxWorker(
+            store=store,
+            gateways=gateways,
+            publisher=publisher,
+            rng=rng,
+            write_score=settings.write_score,
+            write_metadata=settings.write_metadata,
+        )
         schedule = Schedule(tz=settings.tz)
         if with_schedule:
             for route in routes:

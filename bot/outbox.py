@@ -18,11 +18,11 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.blocks import lookup_message, sample_message
-from bot.cards import Card
+from bot.cards import Card, MetadataValue
 from bot.gateway import (
     GatewayClient,
     GatewayError,
@@ -31,6 +31,7 @@ from bot.gateway import (
     Priority,
     RateLimited,
 )
+from bot.notes import summarize
 from bot.publisher import SlackError, SlackPublisher
 from bot.routes import Gateways
 from bot.store import OutboxItem, Store
@@ -45,6 +46,9 @@ CONFIRM_RETRIES = (0.2, 0.5, 1.0)  # re-GET delays when the GET disagrees with t
 # after this. A sync outliving it may be repeated elsewhere, which is harmless: it writes the
 # same verdict from the same ledger.
 LEASE_SECONDS = 15.0
+METADATA_CAP = 5  # Cloudflare keeps at most 5 metadata entries on a log
+REASON_KEY = "aig_reason"  # with AIG_WRITE_METADATA: the most common reason category
+RATERS_KEY = "aig_raters"  # ... and how many raters hold a vote
 
 
 def backoff(attempts: int, rng: random.Random) -> float:
@@ -68,6 +72,8 @@ class OutboxWorker:
         concurrency: int = 8,
         owner: str | None = None,
         lease_seconds: float = LEASE_SECONDS,
+        write_score: bool = False,
+        write_metadata: bool = False,
     ) -> None:
         self.store = store
         self.gateways = gateways
@@ -78,6 +84,8 @@ class OutboxWorker:
         self.concurrency = concurrency
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
+        self.write_score = write_score  # AIG_WRITE_SCORE: also PATCH the share of 👍 as `score`
+        self.write_metadata = write_metadata  # AIG_WRITE_METADATA: merge our keys into metadata
         self._wake = asyncio.Event()
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
@@ -165,7 +173,11 @@ class OutboxWorker:
         verdict = tally.verdict
         gateway = self.gateways.client(await self.store.route_of(item.log_id))
         try:
-            await gateway.patch_log(item.log_id, feedback=verdict)
+            score = share_of_up(tally) if self.write_score else None
+            metadata = (
+                await self._metadata(gateway, item.log_id, tally) if self.write_metadata else None
+            )
+            await gateway.patch_log(item.log_id, feedback=verdict, score=score, metadata=metadata)
             logger.info(
                 "log %s: feedback %+d written (%d votes)", item.log_id, verdict, tally.count
             )
@@ -185,6 +197,28 @@ class OutboxWorker:
             logger.info("log %s: %s", item.log_id, status.state.value)
         else:
             logger.info("log %s: new votes arrived during the sync; syncing again", item.log_id)
+
+    async def _metadata(
+        self, gateway: GatewayClient, log_id: str, tally: Tally
+    ) -> dict[str, MetadataValue] | None:
+        """Read-modify-write: the log's metadata now (the application's keys kept whole) with
+        ours merged in; None when nothing would change or the merge would pass the cap."""
+        ours: dict[str, MetadataValue] = {RATERS_KEY: tally.count}
+        top = summarize(await self.store.notes(log_id)).top_reason
+        if top is not None:
+            ours[REASON_KEY] = top
+        current = (await gateway.get_log(log_id, priority=Priority.INTERACTIVE)).metadata
+        merged = merged_metadata(current, ours)
+        if merged is None:
+            logger.warning(
+                "log %s: metadata not written: adding %s to its %d entries would pass "
+                "Cloudflare's cap of %d (feedback is still written)",
+                log_id,
+                ", ".join(sorted(ours.keys() - current.keys())),
+                len(current),
+                METADATA_CAP,
+            )
+        return merged if merged != current else None
 
     async def _confirm(self, gateway: GatewayClient, log_id: str, verdict: int) -> SyncStatus:
         reported: int | None = None
@@ -255,13 +289,35 @@ class OutboxWorker:
             log_id=item.log_id, created_at=self.clock()
         )
         post = await self.store.post(item.log_id)
+        notes = summarize(await self.store.notes(item.log_id))
         if post is not None and post.ts is not None:
-            await self.publisher.update(post.channel, post.ts, sample_message(card, tally, status))
+            await self.publisher.update(
+                post.channel, post.ts, sample_message(card, tally, status, notes=notes)
+            )
         if item.response_url:
             try:
                 await self.publisher.respond(
-                    item.response_url, lookup_message(card, tally, status), replace_original=True
+                    item.response_url,
+                    lookup_message(card, tally, status, notes=notes),
+                    replace_original=True,
                 )
             except SlackError as exc:
                 # A lookup card's response_url expires (5 uses, 30 minutes); the vote stands.
                 logger.info("log %s: lookup card not refreshed: %s", item.log_id, exc)
+
+
+def share_of_up(tally: Tally) -> float | None:
+    """The `score` AIG_WRITE_SCORE writes: 👍 among the votes held, as a percentage; None when
+    nobody holds a vote (then no score is written)."""
+    if not tally.count:
+        return None
+    return round(100 * len(tally.up) / tally.count, 2)
+
+
+def merged_metadata(
+    current: Mapping[str, MetadataValue], ours: Mapping[str, MetadataValue]
+) -> dict[str, MetadataValue] | None:
+    """The log's metadata with our keys set, every other key kept; None when that would hold
+    more than METADATA_CAP entries (Cloudflare would drop some, perhaps the application's)."""
+    merged = {**current, **ours}
+    return merged if len(merged) <= METADATA_CAP else None
