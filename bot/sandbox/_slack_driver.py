@@ -12,20 +12,33 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 
 from bot.sandbox._slack_payloads import (
+    InputValue,
     block_actions_payload,
     clicked_action,
     event_callback,
     interaction_body,
+    message_event,
     signed_headers,
     slash_command_body,
+    view_state_values,
+    view_submission_payload,
 )
-from bot.sandbox._slack_records import JSON, ClickResult, Ephemeral, EventDelivery, SlashResult
+from bot.sandbox._slack_records import (
+    JSON,
+    ClickResult,
+    Ephemeral,
+    EventDelivery,
+    SlashResult,
+    SubmitResult,
+)
 from bot.sandbox._slack_state import SlackError, Workspace
 from bot.sandbox._slack_webapi import WebApi, message_content
 
@@ -169,6 +182,77 @@ class SlackDriver:
         body = json.dumps(payload, separators=(",", ":")).encode()
         status, raw, elapsed, error = await self.deliver(body, content_type="application/json")
         return EventDelivery(status, raw, elapsed, payload, error)
+
+    async def submit_view(
+        self, view_id: str, inputs: dict[str, InputValue], *, user: str | None
+    ) -> SubmitResult:
+        """Press a modal's submit button with `inputs` filled in (by action_id), then apply the
+        ack as Slack does: close the modal, show `errors`, `update` it or `clear` the stack."""
+        ws = self.workspace
+        stored = ws.views.get(view_id)
+        if stored is None or stored.raw.get("type") != "modal":
+            raise LookupError(f"no modal {view_id}")
+        if stored.closed:
+            raise LookupError(f"the modal {view_id} was closed")
+        if user not in (None, stored.user):
+            raise ValueError(f"only {stored.user} sees, so can submit, the modal {view_id}")
+        if "submit" not in stored.raw:
+            raise ValueError(f"the modal {view_id} has no submit button")
+        payload = view_submission_payload(
+            ws,
+            user=stored.user,
+            view=self._view_object(stored.id),
+            state_values=view_state_values(list(stored.raw.get("blocks", [])), inputs),
+            trigger_id=ws.issue_trigger(stored.user),
+        )
+        status, raw, elapsed, error = await self.deliver(
+            interaction_body(payload), content_type=FORM
+        )
+        ack = _json_or_none(raw) or {}
+        result = SubmitResult(status, ack or None, raw, elapsed, error, payload=payload)
+        if status != 200 or error is not None:
+            return result  # Slack shows an error in the modal, which stays open
+        action = ack.get("response_action")
+        if action == "errors":
+            return replace(result, errors=dict(ack.get("errors") or {}))
+        if action == "update" and isinstance(ack.get("view"), dict):
+            stored.raw = dict(ack["view"])
+            return result
+        if action == "clear":
+            for other in ws.views.values():
+                if other.user == stored.user and other.root_view_id == stored.root_view_id:
+                    other.closed = True
+        elif action is not None:
+            return replace(result, error=f"unsupported response_action {action!r}")
+        stored.closed = True
+        return replace(result, closed=True)
+
+    def _view_object(self, view_id: str) -> JSON:
+        """The view as Slack puts it in payloads: what views.open returned, without `state`."""
+        view: JSON = self.web_api._store(self.workspace.views[view_id])["view"]  # unchanged
+        view.pop("state", None)
+        return view
+
+    async def thread_reply(
+        self, channel: str, thread_ts: str, text: str, *, user: str
+    ) -> EventDelivery | None:
+        """`user` replies `text` under message `thread_ts`; the bot gets the `message` event
+        when it is in the channel (None otherwise: Slack sends channel events only there)."""
+        ws = self.workspace
+        channel = ws.resolve_channel(channel)
+        try:
+            parent = ws.find_message(channel, thread_ts)
+        except SlackError:
+            raise LookupError(f"no message {thread_ts} in {channel} to reply to") from None
+        section = {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+        blocks: list[JSON] = [{"type": "rich_text", "elements": [section]}]
+        reply = ws.post_message(channel, text, blocks, user=user, bot_id=None, thread_ts=parent.ts)
+        if channel not in ws.member_of:
+            return None
+        message = reply.as_json() | {"client_msg_id": str(uuid.uuid4())}
+        return await self.event(
+            message_event(ws, message=message, channel=channel, parent_user=parent.user)
+        )
 
     async def deliver(
         self,

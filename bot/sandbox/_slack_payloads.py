@@ -210,3 +210,107 @@ def app_home_opened(ws: Workspace, *, user: str, tab: str) -> JSON:
             "bot_id": ws.bot_id,
         }
     return event
+
+
+# --- view submissions --------------------------------------------------------------------------
+
+_SINGLE = frozenset({"radio_buttons", "static_select"})
+_MULTI = frozenset({"checkboxes", "multi_static_select"})
+InputValue = str | list[str] | None
+
+
+def view_state_values(blocks: list[JSON], inputs: dict[str, InputValue]) -> JSON:
+    """`view.state.values` for a modal whose inputs hold `inputs` (by action_id): every input
+    block appears, empty ones with null values, as Slack sends them.
+
+    Raises LookupError for an action_id no input has, and ValueError where Slack's client would
+    not let the person submit: a required input left empty, an option the element does not
+    offer, text outside the input's length limits.
+    """
+    values: JSON = {}
+    unused = set(inputs)
+    for index, block in enumerate(blocks):
+        element = block.get("element") if block.get("type") == "input" else None
+        if not isinstance(element, dict):
+            continue
+        action_id = str(element.get("action_id") or f"input{index}")
+        given = inputs.get(action_id)
+        unused.discard(action_id)
+        if not given and not block.get("optional", False):
+            raise ValueError(f"input {action_id!r} is required: Slack would not submit")
+        state = _element_state(element, given, action_id)
+        values.setdefault(str(block.get("block_id") or f"b{index}"), {})[action_id] = state
+    if unused:
+        raise LookupError(f"no input with action_id {sorted(unused)} in this modal")
+    return values
+
+
+def _element_state(element: JSON, given: InputValue, action_id: str) -> JSON:
+    kind = element.get("type")
+    if kind == "plain_text_input":
+        if isinstance(given, list):
+            raise ValueError(f"{action_id!r} takes text, not a list")
+        text = given or None
+        low, high = element.get("min_length", 0), element.get("max_length", 3000)
+        if text is not None and not low <= len(text) <= high:
+            raise ValueError(f"{action_id!r} takes {low}–{high} characters, got {len(text)}")
+        return {"type": kind, "value": text}
+    options = {str(o.get("value")): o for o in element.get("options", []) if isinstance(o, dict)}
+    chosen = [given] if isinstance(given, str) else list(given or [])
+    missing = [value for value in chosen if value not in options]
+    if missing:
+        raise ValueError(f"{action_id!r} offers no option {missing}; it has {sorted(options)}")
+    if kind in _SINGLE:
+        if len(chosen) > 1:
+            raise ValueError(f"{action_id!r} takes one option")
+        return {"type": kind, "selected_option": options[chosen[0]] if chosen else None}
+    if kind in _MULTI:
+        return {"type": kind, "selected_options": [options[value] for value in chosen]}
+    raise ValueError(f"the sandbox cannot fill a {kind} input ({action_id!r})")
+
+
+def view_submission_payload(
+    ws: Workspace, *, user: str, view: JSON, state_values: JSON, trigger_id: str
+) -> JSON:
+    """A `view_submission` payload for `view` (as views.open returned it) with its state."""
+    name = ws.user_name(user)
+    submitted = {**view, "state": {"values": state_values}}
+    submitted.setdefault("app_installed_team_id", ws.team_id)
+    return {
+        "type": "view_submission",
+        "team": {"id": ws.team_id, "domain": ws.domain},
+        "user": {"id": user, "username": name, "name": name, "team_id": ws.team_id},
+        "api_app_id": ws.app_id,
+        "token": ws.verification_token,
+        "trigger_id": trigger_id,
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
+# --- message events ---------------------------------------------------------------------------
+
+
+def message_event(ws: Workspace, *, message: JSON, channel: str, parent_user: str | None) -> JSON:
+    """The `message` event for a person's message as stored, with `thread_ts` and
+    `parent_user_id` when it is a thread reply (docs.slack.dev/reference/events/message)."""
+    event: JSON = {
+        "client_msg_id": message.get("client_msg_id"),
+        "type": "message",
+        "text": message.get("text", ""),
+        "user": message.get("user"),
+        "ts": message["ts"],
+        "blocks": message.get("blocks", []),
+        "team": ws.team_id,
+    }
+    if message.get("thread_ts"):
+        event["thread_ts"] = message["thread_ts"]
+        if parent_user:
+            event["parent_user_id"] = parent_user
+    return event | {
+        "channel": channel,
+        "event_ts": message["ts"],
+        "channel_type": "group" if channel.startswith("G") else "channel",
+    }

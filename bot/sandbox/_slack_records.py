@@ -96,6 +96,7 @@ class View:
     root_view_id: str
     previous_view_id: str | None
     raw: JSON
+    closed: bool = False  # submitted and closed by the app's ack (or `clear`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +158,23 @@ class EventDelivery:
     elapsed: float
     payload: JSON
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    """What happened when the sandbox submitted a modal to the bot (`view_submission`).
+
+    `status`, `text`, `elapsed` and `error` are as for `SlashResult`. `body` is the parsed ack
+    (None when empty). `errors` holds a `response_action: errors` ack's messages by block_id
+    (the modal then stays open); `closed` says whether Slack closed the modal. `payload` is the
+    exact payload sent.
+    """
+
+    status: int
+    body: JSON | None
+    text: str
+    elapsed: float
+    error: str | None = None
+    errors: dict[str, str] | None = None
+    closed: bool = False
+    payload: JSON | None = None

@@ -166,6 +166,7 @@ class StoredView:
     hash: str
     root_view_id: str
     previous_view_id: str | None = None
+    closed: bool = False
 
     def snapshot(self) -> View:
         raw = copy.deepcopy(self.raw)
@@ -181,6 +182,7 @@ class StoredView:
             root_view_id=self.root_view_id,
             previous_view_id=self.previous_view_id,
             raw=raw,
+            closed=self.closed,
         )
 
 

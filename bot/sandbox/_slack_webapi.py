@@ -301,6 +301,14 @@ class WebApi:
         if view.get("type") == "modal":
             problems += _check_view_text(view, "title", required=True)
             problems += _check_view_text(view, "submit") + _check_view_text(view, "close")
+            blocks = view.get("blocks")
+            has_input = isinstance(blocks, list) and any(
+                isinstance(b, dict) and b.get("type") == "input" for b in blocks
+            )
+            if has_input and "submit" not in view:  # docs.slack.dev/reference/views/modal-views
+                problems.append(
+                    "must define submit to use an input block in modals [json-pointer:/view]"
+                )
         problems += check_blocks(
             view.get("blocks"), max_blocks=VIEW_MAX_BLOCKS, pointer="/view/blocks"
         )

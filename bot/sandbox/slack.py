@@ -37,6 +37,7 @@ from bot.sandbox._slack_records import (
     Message,
     ResponsePost,
     SlashResult,
+    SubmitResult,
     Version,
     View,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "SocketAck",
     "SocketConnection",
     "SocketEnvelope",
+    "SubmitResult",
     "UploadedFile",
     "Version",
     "View",
@@ -430,6 +432,37 @@ class SlackSandbox:
     async def open_home(self, user: str = "U0ALICE", *, tab: str = "home") -> EventDelivery:
         """`user` opens the app's Home (or Messages) tab: Slack sends `app_home_opened`."""
         return await self.send_event(app_home_opened(self.workspace, user=user, tab=tab))
+
+    async def submit_view(
+        self,
+        view_id: str,
+        inputs: dict[str, str | list[str] | None] | None = None,
+        *,
+        user: str | None = None,
+    ) -> SubmitResult:
+        """`user` (the modal's owner) presses Submit with `inputs` filled in, by action_id: text
+        for a text input, an option's value (or values) for radio buttons, selects and
+        checkboxes. Sends a signed `view_submission` with `view.state.values` as Slack builds
+        it, then applies the ack: the modal closes, shows `errors`, or is updated or cleared.
+
+        Raises what Slack's client would prevent: ValueError for an empty required input or an
+        option not offered, LookupError for an unknown input or a modal that is not open.
+        """
+        try:
+            return await self.driver.submit_view(view_id, dict(inputs or {}), user=user)
+        finally:
+            self._changed()
+
+    async def post_thread_reply(
+        self, channel: str, thread_ts: str, text: str, *, user: str = "U0ALICE"
+    ) -> EventDelivery | None:
+        """`user` replies `text` in the thread of message `thread_ts`: the reply is stored, and
+        the bot gets the signed `message` event (`event_callback`, as for `message.channels`)
+        when it is in the channel; None when it is not, since Slack would not send it."""
+        try:
+            return await self.driver.thread_reply(channel, thread_ts, text, user=user)
+        finally:
+            self._changed()
 
     async def send_signed(
         self,
