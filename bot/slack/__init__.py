@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
 
 from bot.blocks import error_message
-from bot.slack import actions, commands, home
+from bot.slack import actions, commands, events, home, views
 from bot.slack.payloads import BadPayload
 from bot.slack.services import Services
 
@@ -24,6 +24,8 @@ def register_listeners(app: AsyncApp, services: Services) -> None:
     actions.register(app, services)
     commands.register(app, services)
     home.register(app, services)
+    views.register(app, services)
+    events.register(app, services)
     app.error(on_error)
 
 

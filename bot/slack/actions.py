@@ -2,6 +2,7 @@
 
 A vote is written to the ledger and the outbox in one transaction *before* `ack()`: a click
 Slack saw acknowledged is never lost. The outbox worker does the gateway calls afterwards.
+Right after the ack a 👎 opens "Why 👎?" (its trigger_id lasts 3 s) and a 👍 offers a note.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot import ids
 from bot.blocks import not_allowed_message
 from bot.slack.payloads import parse_click
 from bot.slack.services import Services
+from bot.slack.views import Modals
 from bot.store import Click
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ class Actions:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.modals = Modals(services)
 
     async def on_vote(
         self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -56,7 +59,11 @@ class Actions:
                 click.log_id,
                 outcome.value,
             )
+            if outcome.value < 0:
+                await self.modals.ask_why(client, body, click.log_id)  # before the trigger expires
             self.services.outbox.wake()
+            if outcome.value > 0:
+                await self.modals.offer_note(respond, click.log_id)
         else:
             logger.info("repeated click by %s on %s ignored", click.user, click.log_id)
 

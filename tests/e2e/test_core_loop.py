@@ -91,8 +91,12 @@ async def test_lookup_shows_private_card_and_voting_from_it_works(
     assert vote_value(card.blocks) == log_id
     await slack.click_ephemeral(card, ids.VOTE_UP)
     await slack.wait_for(lambda: gateway.feedback_of(log_id) == 1, timeout=5)
-    await slack.wait_for(
-        lambda: "saved" in status_text(slack.ephemerals("U0ALICE")[-1].blocks), timeout=5
+    await slack.wait_for(  # the card is refreshed in place (a 👍 also offers a note after it)
+        lambda: any(
+            e.ts == card.ts and "saved" in status_text(e.blocks)
+            for e in slack.ephemerals("U0ALICE")
+        ),
+        timeout=5,
     )
 
 

@@ -53,3 +53,13 @@ def test_app_home_and_digest_are_declared() -> None:
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert "app_home_opened" in m["settings"]["event_subscriptions"]["bot_events"]
     assert "files:write" in m["oauth_config"]["scopes"]["bot"]
+
+
+def test_thread_notes_are_declared() -> None:
+    """`note:` replies need the message events and the history scopes of both channel kinds,
+    and the events go to /slack/events like everything else."""
+    m = manifest()
+    events = m["settings"]["event_subscriptions"]
+    assert {"message.channels", "message.groups"} <= set(events["bot_events"])
+    assert {"channels:history", "groups:history"} <= set(m["oauth_config"]["scopes"]["bot"])
+    assert events["request_url"].endswith("/slack/events")

@@ -133,6 +133,17 @@ async def test_posts_are_reserved_once(store: Store) -> None:
     assert await store.unposted(["L2"]) == ["L2"]
 
 
+async def test_a_post_is_found_by_its_message(store: Store) -> None:
+    """A thread's parent (channel and ts) leads back to the log posted there, and only it."""
+    await store.reserve_post("L1", "C1", T0)
+    await store.confirm_post("L1", "123.456")
+    await store.reserve_post("L2", "C2", T0)  # reserved, never confirmed: no ts yet
+    post = await store.post_by_ts("C1", "123.456")
+    assert post is not None and (post.log_id, post.channel) == ("L1", "C1")
+    assert await store.post_by_ts("C2", "123.456") is None
+    assert await store.post_by_ts("C1", "999.000") is None
+
+
 async def test_cards_round_trip(store: Store) -> None:
     """A saved card comes back equal."""
     card = Card(log_id="L1", created_at=T0, model="m", prompt="hi", metadata={"team": "x"})
