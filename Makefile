@@ -2,6 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: test lint typecheck pytest demo run bench clean browser test-browser
 
@@ -14,8 +15,8 @@ $(STAMP): pyproject.toml
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -28,6 +29,15 @@ demo: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/aig-feedback run
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# The real bot process against the loopback stand-ins: writes bench/results.md (about 8 minutes,
+# most of it the soak waiting out the gateway budget's real 5-minute window).
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench
 
 # Debian's Chromium, which the browser test (tests/browser) drives through Playwright; nothing
 # is downloaded by Playwright itself. Without it that test skips and says so.
