@@ -77,7 +77,6 @@ async def click_to_edit(result: PhaseResult) -> None:
             "2′",
             "… of which: click → PATCH arrives / PATCH → GET / GET → chat.update (medians)",
             " / ".join(ms(statistics.median(v)) for v in (to_patch, patch_to_get, get_to_update)),
-            "50 ms each after the first",
         )
     result.notes.append(
         f"Click → edit: {len(sent)} clicks on quiet logs, each after the previous edit, "
