@@ -170,6 +170,11 @@ class OutboxWorker:
     async def sync(self, item: OutboxItem) -> None:
         """Write one log's verdict, confirm it, and show it."""
         tally = Tally.from_votes(await self.store.votes(item.log_id))
+        written = await self.store.sync_status(item.log_id) if item.written else None
+        if written is not None:
+            # The gateway holds this verdict already; only the Slack edit failed last time.
+            await self._show_then_finish(item, tally, written)
+            return
         verdict = tally.verdict
         gateway = self.gateways.client(await self.store.route_of(item.log_id))
         try:
@@ -185,6 +190,10 @@ class OutboxWorker:
         except GatewayError as exc:
             await self._gateway_failed(item, tally, exc)
             return
+        await self.store.mark_written(item.log_id, item.generation, status, self.clock())
+        await self._show_then_finish(item, tally, status)
+
+    async def _show_then_finish(self, item: OutboxItem, tally: Tally, status: SyncStatus) -> None:
         try:
             await self._show(item, tally, status)
         except SlackError as exc:

@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.cards import Card
 from bot.votes import SyncStatus, Vote
 
-SCHEMA_VERSION = "0002"  # the newest Alembic revision this code knows
+SCHEMA_VERSION = "0003"  # the newest Alembic revision this code knows
 DEFAULT_ROUTE = "default"
 DOUBLE_CLICK_SECONDS = 1.5  # the same button again this soon is one click delivered twice
 SETTLE_SECONDS = 0.3  # during a burst of votes on one log, sync once they pause this long
@@ -77,6 +77,12 @@ class OutboxItem:
     response_url: str | None
     state: str  # "pending", "done" or "parked"
     last_error: str | None
+    written_generation: int | None = None  # the generation the gateway already holds
+
+    @property
+    def written(self) -> bool:
+        """Whether this generation's verdict is already written and confirmed."""
+        return self.written_generation == self.generation
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +197,12 @@ class Store(Protocol):
 
     async def outbox_item(self, log_id: str) -> OutboxItem | None:
         """A log's outbox row, whatever its state."""
+        ...
+
+    async def mark_written(
+        self, log_id: str, generation: int, status: SyncStatus, now: datetime
+    ) -> None:
+        """Record that the gateway holds `generation`'s verdict, confirmed as `status`."""
         ...
 
     async def finish(self, log_id: str, generation: int, status: SyncStatus, now: datetime) -> bool:

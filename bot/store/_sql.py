@@ -444,6 +444,17 @@ class SqlStore:
         )
         return _item(row) if row else None
 
+    async def mark_written(
+        self, log_id: str, generation: int, status: SyncStatus, now: datetime
+    ) -> None:
+        await self._tx(
+            lambda c: c.execute(
+                update(outbox)
+                .where(outbox.c.log_id == log_id)
+                .values(written_generation=generation, status=status.to_json(), updated_at=_ts(now))
+            )
+        )
+
     async def finish(self, log_id: str, generation: int, status: SyncStatus, now: datetime) -> bool:
         def run(conn: Connection) -> bool:
             conn.execute(
@@ -639,6 +650,7 @@ def _item(row: Any) -> OutboxItem:
         response_url=row.response_url,
         state=row.state,
         last_error=row.last_error,
+        written_generation=row.written_generation,
     )
 
 

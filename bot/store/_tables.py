@@ -101,6 +101,7 @@ outbox = Table(
     Column("status", Text),
     Column("claimed_by", Text),
     Column("claimed_until", Float),
+    Column("written_generation", Integer),  # the generation whose verdict the gateway holds
     Column("updated_at", Float, nullable=False),
     Index("outbox_due", "state", "next_attempt_at"),
 )

@@ -11,6 +11,7 @@ import pytest
 
 from bot.cards import Card
 from bot.outbox import OutboxWorker, backoff
+from bot.publisher import SlackError
 from bot.store import Click, MemoryStore
 from bot.votes import SyncState
 from tests.fakes.gateway import FakeGateway, error
@@ -172,3 +173,30 @@ def test_backoff_grows_and_is_capped() -> None:
     assert 0.5 <= delays[0] <= 1.0
     assert delays[5] > delays[1]
     assert max(delays) <= 300
+
+
+async def test_a_failed_slack_edit_retries_the_edit_not_the_gateway_write(rig: Rig) -> None:
+    """When only chat.update fails, the retry edits the message without a second PATCH or GET."""
+    rig.publisher.fail_with = [SlackError("chat.update failed: ratelimited", error="ratelimited")]
+    await rig.click("U1", 1)
+    await rig.run_due()
+    assert rig.gateway.methods() == ["PATCH", "GET"]
+    item = await rig.store.outbox_item("L1")
+    assert item is not None and item.state == "pending" and item.written
+    rig.now = item.next_attempt_at
+    await rig.run_due()
+    assert rig.gateway.methods() == ["PATCH", "GET"]  # no new gateway calls
+    assert "saved ✓ verified" in str(rig.publisher.of("update")[-1].message.blocks)
+    assert (await rig.store.outbox_item("L1")).state == "done"  # type: ignore[union-attr]
+
+
+async def test_a_new_vote_after_a_failed_edit_is_written(rig: Rig) -> None:
+    """A click that arrives while only the edit is pending still reaches the gateway."""
+    rig.publisher.fail_with = [SlackError("chat.update failed: fatal_error", error="fatal_error")]
+    await rig.click("U1", 1)
+    await rig.run_due()
+    await rig.click("U2", -1)
+    rig.now += timedelta(seconds=5)
+    await rig.run_due()
+    assert rig.gateway.feedback["L1"] == 0
+    assert rig.gateway.methods() == ["PATCH", "GET", "PATCH", "GET"]
