@@ -104,8 +104,10 @@ class OutboxWorker:
             except Exception:
                 logger.exception("outbox worker could not read the outbox; retrying")
             self._wake.clear()
+            # asyncio.timeout, not wait_for, which on Python 3.11 can swallow a cancellation
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop taking work and let in-flight syncs finish (they stay pending if cut off)."""

@@ -138,9 +138,12 @@ class SandboxWeb:
     # --- change tracking -----------------------------------------------------------------------
 
     async def _watch(self) -> None:
-        while True:
+        while not self._closing:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the
+            # cancellation that stop() sends, and this loop would then never end
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._poke.wait()
             slack_changed = self._poke.is_set()
             self._poke.clear()
             fresh = self.feed.poll()
@@ -201,7 +204,8 @@ class SandboxWeb:
                 else:
                     await response.write(b": keepalive\n\n")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), KEEPALIVE_SECONDS)
+                    async with asyncio.timeout(KEEPALIVE_SECONDS):
+                        await wake.wait()
                 wake.clear()
         except ConnectionResetError:
             pass  # the page went away
