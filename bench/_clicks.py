@@ -3,6 +3,8 @@
 A click is built exactly as the Slack stand-in's driver builds one (`SlackDriver.click`: a
 fresh `response_url` and `trigger_id` registered on the stand-in, the button's action, the
 message as it stands), minus the sending. The load generator signs each body when it sends it.
+Slack issues a trigger_id (valid 3 s, for opening a modal) when the person clicks, so while
+the load generator runs, the prepared clicks' trigger_ids are kept fresh until used.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class ClickPlan:
     concurrency: int = 1  # stream: clicks in flight at once
     messages: dict[str, Any] = field(default_factory=dict)
     clicks: list[dict[str, Any]] = field(default_factory=list)
+    triggers: list[str] = field(default_factory=list)
 
     def add(self, stack: Stack, ts: str, action_id: str, user: str) -> None:
         """A click by `user` on `action_id` of the channel message `ts`."""
@@ -47,6 +50,8 @@ class ClickPlan:
             "channel_id": CHANNEL,
             "is_ephemeral": False,
         }
+        trigger_id = ws.issue_trigger(user)
+        self.triggers.append(trigger_id)
         payload = block_actions_payload(
             ws,
             user=user,
@@ -55,7 +60,7 @@ class ClickPlan:
             message=None,
             action=action,
             response_url=entry.url,
-            trigger_id=ws.issue_trigger(user),
+            trigger_id=trigger_id,
         )
         if ts not in self.messages:
             self.messages[ts] = message.as_json()
@@ -74,6 +79,18 @@ class Sent:
     @property
     def latency(self) -> float:
         return self.acked - self.sent
+
+
+async def _keep_fresh(stack: Stack, trigger_ids: list[str]) -> None:
+    """Re-date the unused trigger_ids every 0.5 s: each is at most that old when it is sent."""
+    triggers = stack.slack.workspace.triggers
+    while True:
+        now = stack.slack.workspace.clock()
+        for trigger_id in trigger_ids:
+            trigger = triggers.get(trigger_id)
+            if trigger is not None and not trigger.used:
+                trigger.issued_at = now
+        await asyncio.sleep(0.5)
 
 
 async def send(stack: Stack, plan: ClickPlan, name: str) -> list[Sent]:
@@ -95,7 +112,11 @@ async def send(stack: Stack, plan: ClickPlan, name: str) -> list[Sent]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench._loadgen", str(plan_path), str(result_path), cwd=ROOT
     )
-    code = await process.wait()
+    fresh = asyncio.create_task(_keep_fresh(stack, plan.triggers))
+    try:
+        code = await process.wait()
+    finally:
+        fresh.cancel()
     if code != 0:
         raise RuntimeError(f"the load generator failed with exit code {code}")
     rows = json.loads(await asyncio.to_thread(result_path.read_text))

@@ -4,6 +4,8 @@ The floor is three round trips (PATCH, GET, chat.update) = 150 ms. Each measured
 a quiet log (nobody clicked it before) and waits for the previous one's edit, so nothing but
 the bot's own overhead sits between the floor and the figure. "Edited" is when the Slack
 stand-in answers the chat.update (it applies the edit, then holds the answer for the latency).
+Clicks alternate 👍 and 👎, which the bot treats differently after the ack (a 👎 opens the
+"Why 👎?" modal, a 👍 offers a note), so each button's median is reported too.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ async def click_to_edit(result: PhaseResult) -> None:
         await stack.start_bot()
         warm, plan = ClickPlan("sequential", pause=PAUSE), ClickPlan("sequential", pause=PAUSE)
         for i, sample in enumerate(samples):
-            (warm if i < WARMUP_CLICKS else plan).add(stack, sample.ts, ids.VOTE_UP, "U0EDIT")
+            action = ids.VOTE_ACTIONS[i % 2]
+            (warm if i < WARMUP_CLICKS else plan).add(stack, sample.ts, action, "U0EDIT")
         await send(stack, warm, "warmup")
         sent = await send(stack, plan, "edit")
         await asyncio.sleep(1.0)  # the last edit
@@ -42,8 +45,9 @@ async def click_to_edit(result: PhaseResult) -> None:
         gets = stack.gateway.calls_for("get")
         code = await stack.close()
     totals, to_patch, patch_to_get, get_to_update = [], [], [], []
+    by_button: dict[str, list[float]] = {action: [] for action in ids.VOTE_ACTIONS}
     missing = 0
-    for click, sample in zip(sent, samples[WARMUP_CLICKS:], strict=True):
+    for i, (click, sample) in enumerate(zip(sent, samples[WARMUP_CLICKS:], strict=True)):
         update = next(
             (
                 u
@@ -60,6 +64,7 @@ async def click_to_edit(result: PhaseResult) -> None:
             missing += 1
             continue
         totals.append(update.at + LATENCY - click.sent)
+        by_button[ids.VOTE_ACTIONS[(WARMUP_CLICKS + i) % 2]].append(totals[-1])
         to_patch.append(patch.at - click.sent)
         patch_to_get.append(get.at - patch.at)
         get_to_update.append(update.at - get.at)
@@ -73,8 +78,14 @@ async def click_to_edit(result: PhaseResult) -> None:
         ratio <= 1.15 and not missing,
     )
     if totals:
+        up, down = (by_button[action] for action in (ids.VOTE_UP, ids.VOTE_DOWN))
         result.add(
             "2′",
+            "… 👍 clicks / 👎 clicks, medians",
+            f"{ms(statistics.median(up))} / {ms(statistics.median(down))}" if up and down else "—",
+        )
+        result.add(
+            "2″",
             "… of which: click → PATCH arrives / PATCH → GET / GET → chat.update (medians)",
             " / ".join(ms(statistics.median(v)) for v in (to_patch, patch_to_get, get_to_update)),
         )

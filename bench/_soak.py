@@ -44,7 +44,7 @@ CLOUDFLARE_LIMIT = (1200, 300.0)
 BUDGET = 600
 WINDOW = 300.0
 DRAIN_TIMEOUT = WINDOW + 120.0  # after the last click
-RSS_TARGET_MIB = 150
+RSS_TARGET_MB = 150  # megabytes of 10^6 bytes
 
 
 async def soak(result: PhaseResult) -> None:
@@ -125,6 +125,10 @@ async def _ledger(stack: Stack, logs: Sequence[str]) -> dict[tuple[str, str], in
         await store.close()
 
 
+def _mb(kib: int) -> str:
+    return f"{kib * 1024 / 1e6:.1f}"
+
+
 def _store_bytes(stack: Stack) -> int:
     return sum(
         p.stat().st_size for p in stack.workdir.glob("bot.db*") if p.name.endswith(("db", "wal"))
@@ -193,9 +197,9 @@ def _report(
     result.add(
         "5",
         f"bot RSS after {len(sent):,} votes with {SAMPLES:,} posted samples",
-        f"{rss / 1024:.1f} MiB (peak {peak / 1024:.1f}, at start {rss_start / 1024:.1f})",
-        f"≤ {RSS_TARGET_MIB} MB",
-        rss / 1024 <= RSS_TARGET_MIB,
+        f"{_mb(rss)} MB (peak {_mb(peak)}, at start {_mb(rss_start)})",
+        f"≤ {RSS_TARGET_MB} MB",
+        rss * 1024 <= RSS_TARGET_MB * 1e6,
     )
     seeded, total = store
     result.add(
