@@ -109,10 +109,10 @@ def help_message(*, unknown: str | None = None, max_sample: int = 20) -> Message
         "*`/aig` — rate AI Gateway responses without leaving Slack*",
         "• `/aig log &lt;id or dashboard URL&gt;` — show one log to you privately, with 👍/👎",
         f"• `/aig sample [n]` — post n recent logs to the review channel now (n ≤ {max_sample})",
-        "• `/aig stats [7d]` — how rating has gone over a period (default: 7 days)",
+        "• `/aig stats [7d|30d]` — how rating has gone over a period (default: 7 days)",
         "• `/aig help` — this message",
     ]
-    text = "/aig usage: log &lt;id or dashboard URL&gt;, sample [n], stats [7d], help"
+    text = "/aig usage: log &lt;id or dashboard URL&gt;, sample [n], stats [7d|30d], help"
     if unknown and unknown.strip():
         quoted = _code(unknown, limit=100)
         lines.insert(0, f"I don't know {quoted}. Here is what `/aig` can do:")

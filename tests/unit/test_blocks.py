@@ -400,7 +400,7 @@ def test_help_lists_every_subcommand() -> None:
         "`/aig log &lt;id or dashboard URL&gt;`",
         "`/aig sample [n]`",
         "n ≤ 20",
-        "`/aig stats [7d]`",
+        "`/aig stats [7d|30d]`",
         "`/aig help`",
     ):
         assert usage in text
