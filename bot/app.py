@@ -107,9 +107,10 @@ class Bot:
         schedule = Schedule(tz=settings.tz)
         if with_schedule:
             for route in routes:
+                job_id = f"{SAMPLE_JOB_ID}:{route.name}"
                 schedule.add(
-                    f"{SAMPLE_JOB_ID}:{route.name}",
-                    _scheduled_sample(samplers[route.name], store),
+                    job_id,
+                    _leading(job_id, store, _scheduled_sample(samplers[route.name])),
                     sample_trigger(
                         cron=route.plan.cron,
                         interval_seconds=route.plan.interval_seconds,
@@ -118,7 +119,13 @@ class Bot:
                 )
             schedule.add(
                 DIGEST_JOB_ID,
-                scheduled_digest(build_digests(routes, store=store, publisher=publisher), store),
+                _leading(
+                    DIGEST_JOB_ID,
+                    store,
+                    scheduled_digest(
+                        build_digests(routes, store=store, publisher=publisher), store
+                    ),
+                ),
                 sample_trigger(cron=settings.digest_cron, interval_seconds=None, tz=settings.tz),
             )
         app = AsyncApp(
@@ -166,7 +173,21 @@ class Bot:
             f", {freed} resumed after a crash" if freed else "",
         )
         self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
+        await self._catch_up(datetime.now(UTC))
         self.schedule.start()
+
+    async def _catch_up(self, now: datetime) -> None:
+        """After downtime, one run of each job that missed a run time: never a flood."""
+        for job_id in self.schedule.job_ids():
+            last = await self.store.last_job_run(job_id)
+            if last is None:
+                continue  # never ran here: a first start is not a catch-up
+            missed = self.schedule.missed_since(job_id, last, now)
+            if missed is not None:
+                logger.info(
+                    "%s missed its run at %s while down; running it once now", job_id, missed
+                )
+                self.schedule.run_soon(job_id, now)
 
     def web_app(self) -> web.Application:
         """The HTTP app: `/slack/events` (when a signing secret is configured) and `/healthz`."""
@@ -285,11 +306,26 @@ async def _reject_malformed(request: web.Request, handler: Handler) -> web.Strea
     return await handler(request)
 
 
-def _scheduled_sample(sampler: Sampler, store: Store) -> Callable[[], Awaitable[None]]:
-    async def sample() -> None:
+def _leading(
+    job_id: str, store: Store, work: Callable[[], Awaitable[None]]
+) -> Callable[[], Awaitable[None]]:
+    """A scheduled job that runs only on the replica leading scheduled work, and is recorded
+    so that a restart after downtime can make up for a missed run."""
+
+    async def job() -> None:
         if not await store.try_lead("sampler"):
-            logger.info("scheduled sampling skipped: another replica leads sampling")
+            logger.info("%s skipped: another replica leads scheduled work", job_id)
             return
+        try:
+            await work()
+        finally:
+            await store.job_ran(job_id, datetime.now(UTC))
+
+    return job
+
+
+def _scheduled_sample(sampler: Sampler) -> Callable[[], Awaitable[None]]:
+    async def sample() -> None:
         report = await sampler.run_scheduled()  # quiet hours and days off are checked here
         if report.closed is None:
             logger.info("scheduled sampling posted %d logs", len(report.posted))

@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import (
@@ -165,7 +165,28 @@ class Schedule:
         """Whether the scheduler is up."""
         return bool(self._scheduler.running)
 
+    def job_ids(self) -> list[str]:
+        """The scheduled jobs."""
+        return [job.id for job in self._scheduler.get_jobs()]
+
+    def missed_since(self, job_id: str, last_run: datetime, now: datetime) -> datetime | None:
+        """The first run time of `job_id` after `last_run` that is already past at `now` (the
+        bot was down through it), or None."""
+        job = self._scheduler.get_job(job_id)
+        if job is None:
+            return None
+        # triggers answer "at or after"; the run at `last_run` itself is not a missed one
+        missed = job.trigger.get_next_fire_time(None, last_run + timedelta(seconds=1))
+        return missed if missed is not None and missed <= now else None
+
+    def run_soon(self, job_id: str, at: datetime) -> None:
+        """Make a job's next run `at` (a catch-up run); later runs follow its trigger."""
+        job = self._scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=at)
+
     def next_run(self, job_id: str) -> datetime | None:
         """When a job runs next."""
         job = self._scheduler.get_job(job_id)
-        return job.next_run_time if job else None
+        # a job added before start() has no run time yet unless one was set
+        return getattr(job, "next_run_time", None) if job else None

@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.cards import Card
 from bot.votes import SyncStatus, Vote
 
-SCHEMA_VERSION = "0003"  # the newest Alembic revision this code knows
+SCHEMA_VERSION = "0004"  # the newest Alembic revision this code knows
 DEFAULT_ROUTE = "default"
 DOUBLE_CLICK_SECONDS = 1.5  # the same button again this soon is one click delivered twice
 SETTLE_SECONDS = 0.3  # during a burst of votes on one log, sync once they pause this long
@@ -128,6 +128,14 @@ class Store(Protocol):
 
     async def ping(self) -> bool:
         """Whether the database answers."""
+        ...
+
+    async def job_ran(self, job_id: str, at: datetime) -> None:
+        """Record that a scheduled job ran."""
+        ...
+
+    async def last_job_run(self, job_id: str) -> datetime | None:
+        """When a scheduled job last ran, if ever."""
         ...
 
     async def save_card(self, card: Card, route: str = DEFAULT_ROUTE) -> None:

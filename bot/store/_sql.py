@@ -47,7 +47,7 @@ from bot.store._model import (
     Post,
     ReviewedLog,
 )
-from bot.store._tables import cards, notes, outbox, posts, vote_events, votes
+from bot.store._tables import cards, job_runs, notes, outbox, posts, vote_events, votes
 from bot.votes import SyncStatus, Vote, is_repeat, next_value
 
 T = TypeVar("T")
@@ -183,6 +183,21 @@ class SqlStore:
         except SQLAlchemyError:
             return False
         return True
+
+    async def job_ran(self, job_id: str, at: datetime) -> None:
+        stmt = self._insert(job_runs).values(job_id=job_id, last_run=_ts(at))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[job_runs.c.job_id], set_={"last_run": stmt.excluded.last_run}
+        )
+        await self._tx(lambda c: c.execute(stmt))
+
+    async def last_job_run(self, job_id: str) -> datetime | None:
+        stamp = await self._tx(
+            lambda c: c.execute(
+                select(job_runs.c.last_run).where(job_runs.c.job_id == job_id)
+            ).scalar()
+        )
+        return _dt(stamp) if stamp is not None else None
 
     # --- cards and posts -----------------------------------------------------------------
 

@@ -86,6 +86,14 @@ notes = Table(
     Index("notes_log", "log_id"),
 )
 
+# When each scheduled job (a route's sampling, the digest) last ran.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("job_id", Text, primary_key=True),
+    Column("last_run", Float, nullable=False),
+)
+
 # One row per log whose verdict must reach the gateway; `generation` counts clicks.
 outbox = Table(
     "outbox",
