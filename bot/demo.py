@@ -19,12 +19,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 
 from bot.app import Bot
 from bot.config import Settings
 from bot.demo_walkthrough import walk
-from bot.sandbox import GatewaySandbox, SlackSandbox, build_logs
+from bot.sandbox import GatewaySandbox, Served, SlackSandbox, build_logs
 from bot.sandbox.web import TEAMMATES, SandboxWeb
 from bot.store import MemoryStore
 
@@ -50,7 +49,7 @@ class Narrator:
 
 
 @dataclass
-class DemoStack:
+class DemoStack(Served):
     """The sandbox gateway and Slack, the bot wired to them over HTTP, and the sandbox page."""
 
     seed_logs: int = SEED_LOGS
@@ -100,22 +99,6 @@ class DemoStack:
             await self.bot.stop(timeout=5)
         await self.slack.stop()
         await self.gateway.stop()
-
-    async def __aenter__(self) -> DemoStack:
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
 
 async def run_demo(

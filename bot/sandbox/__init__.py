@@ -6,13 +6,14 @@ They back `aig-feedback demo`, the end-to-end tests and the benchmarks.
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox._gateway_calls import RecordedCall
+from bot.sandbox._served import Served
 from bot.sandbox.seed import LogSource, build_logs
 
 if TYPE_CHECKING:
     from bot.sandbox.gateway import GatewaySandbox
     from bot.sandbox.slack import SlackSandbox
 
-__all__ = ["GatewaySandbox", "LogSource", "RecordedCall", "SlackSandbox", "build_logs"]
+__all__ = ["GatewaySandbox", "LogSource", "RecordedCall", "Served", "SlackSandbox", "build_logs"]
 
 
 def __getattr__(name: str) -> Any:

@@ -25,8 +25,7 @@ import time
 from bisect import insort
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self, overload
+from typing import Any, overload
 
 from aiohttp import web
 
@@ -45,6 +44,7 @@ from bot.sandbox._gateway_faults import (
 )
 from bot.sandbox._gateway_params import Invalid, parse_delete, parse_list, parse_patch
 from bot.sandbox._gateway_state import GatewayState, Number
+from bot.sandbox._served import Served
 from bot.sandbox.seed import LogSource, MetadataValue, build_logs
 
 DEFAULT_ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
@@ -53,7 +53,7 @@ DEFAULT_TOKEN = "sandbox-cloudflare-token"
 _WRITES = ("patch", "delete")
 
 
-class GatewaySandbox:
+class GatewaySandbox(Served):
     """Cloudflare's AI Gateway logs API on 127.0.0.1, over seeded logs."""
 
     def __init__(
@@ -104,18 +104,6 @@ class GatewaySandbox:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:

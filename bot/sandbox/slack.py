@@ -20,10 +20,10 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Iterable
-from types import TracebackType
 
 from aiohttp import web
 
+from bot.sandbox._served import Served
 from bot.sandbox._slack_driver import SlackDriver
 from bot.sandbox._slack_files import UPLOAD_PATH, FileUploads, UploadedFile
 from bot.sandbox._slack_http import Answer, Faults, read_args, webhook_body
@@ -79,7 +79,7 @@ DEFAULT_APP_TOKEN = "xapp-1-A0AIGFEEDBACK-1-sandbox"
 DEFAULT_SCOPES = ("chat:write", "commands", "channels:read", "users:read", "usergroups:read")
 
 
-class SlackSandbox:
+class SlackSandbox(Served):
     """Slack on loopback: Web API + response_url webhooks + a driver that sends signed requests."""
 
     def __init__(
@@ -216,18 +216,6 @@ class SlackSandbox:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> SlackSandbox:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def base_url(self) -> str:
