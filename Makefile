@@ -34,7 +34,7 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
-# The real bot process against the loopback stand-ins: writes bench/results.md (about 8 minutes,
+# The real bot process against the loopback stand-ins: writes bench/results.md (about 7 minutes,
 # most of it the soak waiting out the gateway budget's real 5-minute window).
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench
