@@ -132,6 +132,9 @@ class Bot:
             client=slack_client,
             signing_secret=settings.slack_signing_secret or "socket-mode-has-no-signing-secret",
             request_verification_enabled=bool(settings.slack_signing_secret),
+            # Answer Slack as soon as a listener returns, instead of Bolt polling for the ack
+            # every 10 ms; listeners hand anything slow after their ack to Services.spawn.
+            process_before_response=True,
             logger=logging.getLogger("slack_bolt"),
         )
         services = Services(

@@ -59,11 +59,16 @@ class Actions:
                 click.log_id,
                 outcome.value,
             )
-            if outcome.value < 0:
-                await self.modals.ask_why(client, body, click.log_id)  # before the trigger expires
             self.services.outbox.wake()
+            # Slack hears the ack when this listener returns: talk to Slack after that
+            if outcome.value < 0:  # the modal opens within the trigger's 3 s
+                self.services.spawn(
+                    self.modals.ask_why(client, body, click.log_id), name=f"why {click.log_id}"
+                )
             if outcome.value > 0:
-                await self.modals.offer_note(respond, click.log_id)
+                self.services.spawn(
+                    self.modals.offer_note(respond, click.log_id), name=f"note {click.log_id}"
+                )
         else:
             logger.info("repeated click by %s on %s ignored", click.user, click.log_id)
 
@@ -87,11 +92,14 @@ class Actions:
         await ack()
         logger.info("click by %s on %s refused: not an allowed rater", user, log_id)
         message = not_allowed_message()
-        await respond(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral",
-            replace_original=False,
+        self.services.spawn(
+            respond(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=False,
+            ),
+            name=f"refusal {user}",
         )
         return False
 

@@ -94,7 +94,11 @@ class ThreadNotes:
         logger.info("note from %s on %s stored (thread %s)", reply.user, post.log_id, reply.ts)
         if await store.requeue(post.log_id, now):
             self.services.outbox.wake()  # the sample shows its notes
-        message = note_saved_message(post.log_id)
+        self.services.spawn(self._receipt(client, reply, post.log_id), name=f"receipt {reply.ts}")
+
+    async def _receipt(self, client: AsyncWebClient, reply: ThreadReply, log_id: str) -> None:
+        """Tell the author, privately in the thread, that the note was kept."""
+        message = note_saved_message(log_id)
         try:
             await client.chat_postEphemeral(
                 channel=reply.channel,
@@ -104,7 +108,7 @@ class ThreadNotes:
                 blocks=message.blocks,
             )
         except SlackApiError as exc:
-            logger.info("note on %s saved but not acknowledged: %s", post.log_id, exc)
+            logger.info("note on %s saved but not acknowledged: %s", log_id, exc)
 
 
 def register(app: AsyncApp, services: Services) -> None:

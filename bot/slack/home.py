@@ -44,6 +44,10 @@ class HomeTab:
         user = event.get("user")
         if event.get("tab", "home") != "home" or not isinstance(user, str) or not user:
             return
+        # Slack hears the event's ack when this listener returns; publish after that
+        self.services.spawn(self._publish(user, client), name=f"home {user}")
+
+    async def _publish(self, user: str, client: AsyncWebClient) -> None:
         now = self.clock()
         logs = await self.services.store.activity(now - timedelta(days=RECENT_DAYS), now)
         home = build_home(logs, user, parse_stats_period("7d", now=now))

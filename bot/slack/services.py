@@ -36,7 +36,7 @@ class Services:
         """The sampler of the route posting to `channel`, else the first route's."""
         return self.samplers[self.gateways.for_channel(channel)[0]]
 
-    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+    def spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
         """Run work after the ack, keeping a reference so it is neither collected nor lost."""
         task = asyncio.create_task(work, name=name)
         self.tasks.add(task)

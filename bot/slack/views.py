@@ -141,10 +141,14 @@ class Modals:
         """ "Add a note": the reason modal for the rater's current vote, categories optional."""
         click = parse_click(body)
         held = {v.rater: v.value for v in await self.services.store.votes(click.log_id)}
+        trigger = _trigger(body)
         await ack()
         vote = held.get(click.user) or None
         view = reason_view(click.log_id, vote, self.services.settings.reason_categories)
-        await client.views_open(trigger_id=_trigger(body), view=view)
+        self.services.spawn(self._open(client, trigger, view), name=f"note form {click.log_id}")
+
+    async def _open(self, client: AsyncWebClient, trigger_id: str, view: Block) -> None:
+        await client.views_open(trigger_id=trigger_id, view=view)
 
     async def on_reason_submitted(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
@@ -185,16 +189,20 @@ class Modals:
     ) -> None:
         """Open a loading modal at once, then fill it with the log's whole prompt and response."""
         click = parse_click(body)
+        trigger = _trigger(body)
         await ack()
-        opened = await client.views_open(
-            trigger_id=_trigger(body), view=full_log_loading_view(click.log_id)
+        self.services.spawn(
+            self._show_full(client, trigger, click.log_id), name=f"full {click.log_id}"
         )
+
+    async def _show_full(self, client: AsyncWebClient, trigger_id: str, log_id: str) -> None:
+        opened = await client.views_open(trigger_id=trigger_id, view=full_log_loading_view(log_id))
         shown = opened.get("view") or {}
-        view = await self._full_view(click.log_id)
+        view = await self._full_view(log_id)
         try:
             await client.views_update(view_id=shown.get("id"), hash=shown.get("hash"), view=view)
         except SlackApiError as exc:  # closed meanwhile, most likely
-            logger.info("full view of %s not shown: %s", click.log_id, exc.response.get("error"))
+            logger.info("full view of %s not shown: %s", log_id, exc.response.get("error"))
 
     async def _full_view(self, log_id: str) -> Block:
         store = self.services.store
