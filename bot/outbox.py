@@ -140,8 +140,10 @@ class OutboxWorker:
 
     async def _fill(self) -> None:
         free = self.concurrency - len(self._inflight)
-        if free <= 0 or self._stopping or self.gateways.budget.paused_for() > 0:
-            return  # while Cloudflare blocks us, claiming work would only hold it hostage
+        if free <= 0 or self._stopping or self.gateways.budget.delay(Priority.INTERACTIVE) > 0:
+            # While Cloudflare blocks us or the budget is spent, a claimed item would only wait
+            # holding a verdict that newer votes may change before the call can go.
+            return
         claimed = await self.store.claim(
             self.clock(), free, owner=self.owner, lease_seconds=self.lease_seconds
         )

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from enum import IntEnum
 
 WINDOW_SECONDS = 300.0
+IN_FLIGHT_POLL = 0.05
 
 
 class Priority(IntEnum):
@@ -40,7 +41,8 @@ class Budget:
         self.window = window
         self._background_limit = max(1, int(self.limit * (1 - reserve)))
         self._clock = clock
-        self._granted: deque[float] = deque()
+        self._answered: deque[float] = deque()  # when each call in the window was answered
+        self._in_flight = 0
         self._paused_until = 0.0
         self.waits = 0
 
@@ -58,9 +60,9 @@ class Budget:
         self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
     def used(self) -> int:
-        """Requests granted within the current window."""
+        """Requests in the current window: answered ones, and those still in flight."""
         self._expire(self._clock())
-        return len(self._granted)
+        return len(self._answered) + self._in_flight
 
     def delay(self, priority: Priority) -> float:
         """Seconds until a call of this priority could go; 0 when it may go now."""
@@ -69,18 +71,27 @@ class Budget:
             return self._paused_until - now
         self._expire(now)
         cap = self.limit if priority >= Priority.INTERACTIVE else self._background_limit
-        if len(self._granted) < cap:
+        if len(self._answered) + self._in_flight < cap:
             return 0.0
-        # the slot frees when the request `cap` places back leaves the window
-        return self._granted[len(self._granted) - cap] + self.window - now
+        if self._in_flight >= cap:
+            return IN_FLIGHT_POLL  # every slot is held by a call still in flight
+        # a slot frees when the answer `cap - in_flight` places back leaves the window
+        return self._answered[len(self._answered) + self._in_flight - cap] + self.window - now
 
     async def acquire(self, priority: Priority) -> None:
-        """Wait until the budget allows one more call, then take it."""
+        """Wait until the budget allows one more call, then hold a slot for it; pair every
+        acquire with a `release()` once the call is answered (or failed)."""
         while (wait := self.delay(priority)) > 0:
             self.waits += 1
             await asyncio.sleep(min(wait, 5.0))
-        self._granted.append(self._clock())
+        self._in_flight += 1
+
+    def release(self) -> None:
+        """The call is over. Its slot stays taken for a window from now: Cloudflare counts a
+        request when it arrives, which may be later than when it was granted here."""
+        self._in_flight = max(0, self._in_flight - 1)
+        self._answered.append(self._clock())
 
     def _expire(self, now: float) -> None:
-        while self._granted and self._granted[0] <= now - self.window:
-            self._granted.popleft()
+        while self._answered and self._answered[0] <= now - self.window:
+            self._answered.popleft()

@@ -264,6 +264,8 @@ class GatewayClient:
             raise Unavailable(f"{method} {path} timed out") from exc
         except httpx.HTTPError as exc:
             raise Unavailable(f"{method} {path} failed: {type(exc).__name__}") from exc
+        finally:
+            self.budget.release()
         if response.is_success:
             return response
         raise self._error(method, path, response)
