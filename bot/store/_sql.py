@@ -13,6 +13,7 @@ import threading
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -103,6 +104,9 @@ class SqlStore:
         # SQLite allows one writer: serialise here rather than retry on SQLITE_BUSY.
         self._lock: threading.Lock | None = threading.Lock() if self.dialect == "sqlite" else None
         self._leader: Connection | None = None
+        # clicks waiting for the next group commit, and the task committing them
+        self._clicks: list[tuple[Click, asyncio.Future[ClickOutcome]]] = []
+        self._committing: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -285,7 +289,35 @@ class SqlStore:
     # --- the ledger ----------------------------------------------------------------------
 
     async def record_click(self, click: Click) -> ClickOutcome:
-        return await self._tx(lambda c: self._record_click(c, click))
+        # Group commit: clicks arriving while a commit is under way are written together in
+        # the next transaction. Each caller still hears back only once its click is durable.
+        waiter: asyncio.Future[ClickOutcome] = asyncio.get_running_loop().create_future()
+        self._clicks.append((click, waiter))
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.create_task(self._commit_clicks(), name="commit clicks")
+        return await waiter
+
+    async def _commit_clicks(self) -> None:
+        while self._clicks:
+            batch, self._clicks = self._clicks, []
+            clicks = [click for click, _ in batch]
+            try:
+                outcomes = await self._tx(partial(self._record_clicks, clicks=clicks))
+            except Exception:
+                # one bad click must not sink the others: write them one at a time
+                for click, waiter in batch:
+                    try:
+                        outcome = await self._tx(partial(self._record_click, click=click))
+                    except Exception as exc:
+                        _settle(waiter, error=exc)
+                    else:
+                        _settle(waiter, outcome)
+                continue
+            for (_, waiter), outcome in zip(batch, outcomes, strict=True):
+                _settle(waiter, outcome)
+
+    def _record_clicks(self, conn: Connection, clicks: list[Click]) -> list[ClickOutcome]:
+        return [self._record_click(conn, click) for click in clicks]
 
     def _record_click(self, conn: Connection, click: Click) -> ClickOutcome:
         at = _ts(click.at)
@@ -621,6 +653,21 @@ class SqlStore:
             return found
 
         return await self._tx(run)
+
+
+def _settle(
+    waiter: asyncio.Future[ClickOutcome],
+    outcome: ClickOutcome | None = None,
+    *,
+    error: Exception | None = None,
+) -> None:
+    """Answer a click's caller, unless it stopped waiting."""
+    if waiter.done():
+        return
+    if error is not None:
+        waiter.set_exception(error)
+    elif outcome is not None:
+        waiter.set_result(outcome)
 
 
 def settle(row: Any, at: float) -> tuple[float, float]:

@@ -239,3 +239,29 @@ async def test_notes_are_kept_in_order(store: Store) -> None:
         ("U1", "reason", "wrong", -1, "modal"),
         ("U2", "note", None, None, "thread"),
     ]
+
+
+async def test_concurrent_clicks_are_committed_together_and_each_counted(store: Store) -> None:
+    """Clicks recorded at once (a burst) all land, each once, with their own outcomes."""
+    import asyncio
+
+    clicks = [
+        click(f"U{i}", 1 if i % 2 else -1, str(i), T0 + timedelta(seconds=i)) for i in range(30)
+    ]
+    outcomes = await asyncio.gather(*(store.record_click(c) for c in clicks))
+    assert [o.value for o in outcomes] == [c.clicked for c in clicks]
+    assert len({o.generation for o in outcomes}) == 30  # one generation per click, in order
+    assert Tally.from_votes(await store.votes("L1")).count == 30
+
+
+async def test_a_bad_click_in_a_burst_does_not_sink_the_others(store: Store) -> None:
+    """A click the database refuses fails alone; the clicks committed with it still land."""
+    import asyncio
+
+    good = [click(f"U{i}", 1, str(i)) for i in range(5)]
+    bad = Click(log_id=None, rater="U9", clicked=1, action_ts="9", at=T0)  # type: ignore[arg-type]
+    results = await asyncio.gather(
+        *(store.record_click(c) for c in [*good[:2], bad, *good[2:]]), return_exceptions=True
+    )
+    assert isinstance(results[2], Exception)
+    assert Tally.from_votes(await store.votes("L1")).count == 5
