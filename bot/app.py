@@ -80,7 +80,7 @@ class Bot:
         )
         publisher = SlackPublisher(slack_client)
         rng = rng or random.Random()
-        redactor = Redactor(enabled=settings.redact)
+        redactor = Redactor.build(enabled=settings.redact, extra_patterns=settings.redact_patterns)
         pacer = Pacer()  # one per process: routes sharing a channel share its pace
         samplers = {
             route.name: Sampler(

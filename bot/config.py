@@ -72,6 +72,9 @@ class Settings:
     gateway_budget: int = 600
     lookup_channels: frozenset[str] = frozenset()
     redact: bool = True
+    redact_patterns: tuple[
+        str, ...
+    ] = ()  # extra regular expressions, from AIG_REDACT_PATTERNS_FILE
     write_score: bool = False
     write_metadata: bool = False
     reason_categories: tuple[tuple[str, str], ...] = DEFAULT_REASON_CATEGORIES  # (key, label)
@@ -239,6 +242,8 @@ def load_settings(
     if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         problems.append("AIG_DATABASE_URL must start with sqlite:/// or postgresql://")
 
+    redact_patterns = read_patterns(get("AIG_REDACT_PATTERNS_FILE"), problems)
+
     routes: tuple[Route, ...] = ()
     if config_file is not None:
         fallbacks = Fallbacks(
@@ -282,6 +287,7 @@ def load_settings(
         gateway_budget=integer("AIG_GATEWAY_BUDGET", 600, 10, 1200),
         lookup_channels=id_list("AIG_LOOKUP_CHANNELS", _CHANNEL_ID, "channel IDs (C…)"),
         redact=switch("AIG_REDACT", True),
+        redact_patterns=redact_patterns,
         write_score=switch("AIG_WRITE_SCORE", False),
         write_metadata=switch("AIG_WRITE_METADATA", False),
         reason_categories=reason_categories(get("AIG_REASON_CATEGORIES"), problems),
@@ -320,3 +326,29 @@ def reason_categories(raw: str, problems: list[str]) -> tuple[tuple[str, str], .
     if len(problems) == reported and not 1 <= len(out) <= MAX_REASON_CATEGORIES:
         problems.append(f"AIG_REASON_CATEGORIES must list 1 to {MAX_REASON_CATEGORIES} categories")
     return tuple(out.items()) or DEFAULT_REASON_CATEGORIES
+
+
+def read_patterns(path: str, problems: list[str]) -> tuple[str, ...]:
+    """Extra redaction patterns: one regular expression a line; blank lines and lines starting
+    with `#` are skipped. Each problem (missing file, bad expression) is added to `problems`."""
+    if not path:
+        return ()
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        problems.append(f"AIG_REDACT_PATTERNS_FILE {path!r} cannot be read: {exc.strerror}")
+        return ()
+    patterns: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        pattern = line.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.append(
+                f"AIG_REDACT_PATTERNS_FILE line {number}: {pattern!r} is not valid: {exc}"
+            )
+            continue
+        patterns.append(pattern)
+    return tuple(patterns)

@@ -123,3 +123,17 @@ def test_bad_reason_categories_are_reported(raw: str, needle: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(GOOD | {"AIG_REASON_CATEGORIES": raw})
     assert "AIG_REASON_CATEGORIES" in str(caught.value) and needle in str(caught.value)
+
+
+def test_extra_redaction_patterns_come_from_a_file(tmp_path: Path) -> None:
+    """AIG_REDACT_PATTERNS_FILE adds one expression a line; a bad one is named with its line."""
+    good = tmp_path / "patterns.txt"
+    good.write_text("# internal ticket numbers\nTICKET-\\d+\n\nacct_[a-z0-9]{8}\n")
+    s = load_settings({**GOOD, "AIG_REDACT_PATTERNS_FILE": str(good)})
+    assert s.redact_patterns == ("TICKET-\\d+", "acct_[a-z0-9]{8}")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("ok\n(unclosed\n")
+    with pytest.raises(ConfigError, match="line 2"):
+        load_settings({**GOOD, "AIG_REDACT_PATTERNS_FILE": str(bad)})
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_settings({**GOOD, "AIG_REDACT_PATTERNS_FILE": str(tmp_path / "missing.txt")})
