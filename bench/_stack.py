@@ -25,6 +25,7 @@ from types import TracebackType
 import httpx
 
 from bot.sandbox import GatewaySandbox, LogSource, SlackSandbox, build_logs
+from bot.sandbox.environment import bot_environment
 
 CHANNEL = "C0FEEDBACK"
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,33 +163,20 @@ class Stack:
         return self.workdir / "bot.db"
 
     def env(self) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "CLOUDFLARE_", "AIG_"))
-        }
-        env.update(
-            {
-                "SLACK_BOT_TOKEN": self.slack.bot_token,
-                "SLACK_SIGNING_SECRET": self.slack.signing_secret,
-                "SLACK_API_URL": self.slack.api_url,
-                "CLOUDFLARE_API_TOKEN": self.gateway.token,
-                "CLOUDFLARE_ACCOUNT_ID": self.gateway.account_id,
-                "CLOUDFLARE_GATEWAY_ID": self.gateway.gateway_id,
-                "CLOUDFLARE_API_BASE_URL": self.gateway.url,
-                "AIG_FEEDBACK_CHANNEL": CHANNEL,
-                "AIG_DATABASE_URL": self.database_url,
-                "AIG_SAMPLE_CRON": "0 0 1 1 *",  # no scheduled sampling during a phase
+        return bot_environment(
+            self.gateway,
+            self.slack,
+            channel=CHANNEL,
+            database_url=self.database_url,
+            extra={
                 "AIG_GATEWAY_BUDGET": str(self.budget),
-                "PYTHONUNBUFFERED": "1",
                 # the bot of this tree, whatever the virtualenv's editable install points at
                 "PYTHONPATH": os.pathsep.join(
                     p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
                 ),
-            }
+                **self.extra_env,
+            },
         )
-        env.update(self.extra_env)
-        return env
 
     async def open(self) -> None:
         """Start the stand-ins (the bot starts separately, after seeding)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sys
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from bot.sandbox import GatewaySandbox, SlackSandbox
+from bot.sandbox.environment import bot_environment
 
 CHANNEL = "C0FEEDBACK"
 
@@ -41,28 +41,13 @@ class BotProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "CLOUDFLARE_", "AIG_"))
-        }
-        env.update(
-            {
-                "SLACK_BOT_TOKEN": self.slack.bot_token,
-                "SLACK_SIGNING_SECRET": self.slack.signing_secret,
-                "SLACK_API_URL": self.slack.api_url,
-                "CLOUDFLARE_API_TOKEN": self.gateway.token,
-                "CLOUDFLARE_ACCOUNT_ID": self.gateway.account_id,
-                "CLOUDFLARE_GATEWAY_ID": self.gateway.gateway_id,
-                "CLOUDFLARE_API_BASE_URL": self.gateway.url,
-                "AIG_FEEDBACK_CHANNEL": CHANNEL,
-                "AIG_DATABASE_URL": f"sqlite:///{self.db_path}",
-                "AIG_SAMPLE_CRON": "0 0 1 1 *",
-                "PYTHONUNBUFFERED": "1",
-            }
+        return bot_environment(
+            self.gateway,
+            self.slack,
+            channel=CHANNEL,
+            database_url=f"sqlite:///{self.db_path}",
+            extra=self.extra_env,
         )
-        env.update(self.extra_env)
-        return env
 
     async def start(self) -> None:
         """Start the process and wait until /healthz answers 200."""

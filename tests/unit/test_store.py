@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.cards import Card
-from bot.store import SCHEMA_VERSION, Click, MemoryStore, SqlStore, Store, build_store
+from bot.store import SCHEMA_VERSION, Click, SqlStore, Store, build_store
 from bot.votes import SyncState, SyncStatus, Tally
-from tests.fakes.postgres import postgres_schema
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "postgresql":
-        with postgres_schema() as url:
-            s: Store = SqlStore(url)
-            await s.migrate()
-            yield s
-            await s.close()
-        return
-    s = MemoryStore() if request.param == "memory" else SqlStore(f"sqlite:///{tmp_path / 's.db'}")
-    await s.migrate()
-    yield s
-    await s.close()
 
 
 def click(rater: str, clicked: int, ts: str, at: datetime = T0, log_id: str = "L1") -> Click:

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.cards import Card
-from bot.store import Click, MemoryStore, Note, SqlStore, Store
-from tests.fakes.postgres import postgres_schema
+from bot.store import Click, Note, Store
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "postgresql":
-        with postgres_schema() as url:
-            s: Store = SqlStore(url)
-            await s.migrate()
-            yield s
-            await s.close()
-        return
-    s = MemoryStore() if request.param == "memory" else SqlStore(f"sqlite:///{tmp_path / 's.db'}")
-    await s.migrate()
-    yield s
-    await s.close()
 
 
 async def post(store: Store, log_id: str, at: datetime, *, model: str = "gpt-4o") -> None:
