@@ -59,9 +59,9 @@ async def walk(say: Say, slack: SlackSandbox, gateway: GatewaySandbox, *, channe
     say(f"A teammate looks up a log privately: `/aig log {first_id}`")
     await slack.slash(f"log {first_id}", user=TEAMMATE, channel=channel)
     await slack.wait_for(
-        lambda: any(first_id in e.text for e in slack.ephemerals(TEAMMATE)), timeout=10
+        lambda: any(_is_card(e.text, first_id) for e in slack.ephemerals(TEAMMATE)), timeout=10
     )
-    card = [e for e in slack.ephemerals(TEAMMATE) if first_id in e.text][-1]
+    card = [e for e in slack.ephemerals(TEAMMATE) if _is_card(e.text, first_id)][-1]
     say.detail(f"private card: {card.text!r}")
     say.detail("card shows: " + status_line(card.blocks))
 
@@ -125,3 +125,8 @@ def log_id_of(blocks: list[dict[str, object]]) -> str:
             if isinstance(elements, list) and elements and isinstance(elements[0], dict):
                 return str(elements[0].get("value"))
     raise ValueError("no vote buttons in the message")
+
+
+def _is_card(text: str, log_id: str) -> bool:
+    """Whether a private message is the lookup card of `log_id` (not, say, a note offer)."""
+    return text.startswith("AI Gateway log lookup") and log_id in text
