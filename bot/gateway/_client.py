@@ -233,10 +233,11 @@ class GatewayClient:
         self, log_id: str, *, priority: Priority = Priority.INTERACTIVE
     ) -> tuple[Body | None, Body | None]:
         """The request and response bodies; None for one that was not stored (payload
-        collection off for that request)."""
+        collection off for that request) or could not be read. A body is a nicety next to the
+        log itself, so only a rate limit (which stops every call) is raised."""
         return (
-            await _unless_missing(self.request_body(log_id, priority=priority)),
-            await _unless_missing(self.response_body(log_id, priority=priority)),
+            await _unless_missing(self.request_body(log_id, priority=priority), log_id),
+            await _unless_missing(self.response_body(log_id, priority=priority), log_id),
         )
 
     async def _body(self, path: str, priority: Priority) -> Body:
@@ -295,10 +296,15 @@ class GatewayClient:
         return Unavailable(message, status=status, code=code)
 
 
-async def _unless_missing(fetch: Awaitable[Body]) -> Body | None:
+async def _unless_missing(fetch: Awaitable[Body], log_id: str) -> Body | None:
     try:
         return await fetch
     except NotFound:
+        return None
+    except RateLimited:
+        raise
+    except GatewayError as exc:
+        logger.warning("log %s: a body could not be read, shown without it: %s", log_id, exc)
         return None
 
 

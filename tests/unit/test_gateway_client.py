@@ -252,3 +252,19 @@ async def test_verify_token_raises_the_user_endpoints_error_when_both_reject() -
         await client_with(handler).verify_token()
     assert caught.value.code == 9109
     assert "secret-token" not in str(caught.value)
+
+
+async def test_an_unreadable_body_is_none_but_a_rate_limit_still_stops() -> None:
+    """A body answering 500 is shown as missing; a 429 on a body is raised, pausing the budget."""
+
+    def failing(status: int) -> Callable[[httpx.Request], httpx.Response]:
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(
+                status, json={"success": False, "errors": [{"code": 971, "message": "x"}]}
+            )
+
+        return handler
+
+    assert await client_with(failing(500)).bodies("L1") == (None, None)
+    with pytest.raises(RateLimited):
+        await client_with(failing(429)).bodies("L1")
