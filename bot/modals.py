@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 
 from bot import ids
-from bot.blocks import (
+from bot.blocks._kit import (
     _BACKTICK,
     _SAFE_BACKTICK,
     Block,
