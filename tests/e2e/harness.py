@@ -8,6 +8,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 
@@ -35,6 +36,7 @@ class BotProcess:
     port: int = field(default_factory=free_port)
     extra_env: Mapping[str, str] = field(default_factory=dict)
     process: asyncio.subprocess.Process | None = None
+    mode: ClassVar[str] = "--http"
 
     @property
     def url(self) -> str:
@@ -57,7 +59,7 @@ class BotProcess:
             "-m",
             "bot",
             "run",
-            "--http",
+            self.mode,
             "--host",
             "127.0.0.1",
             "--port",
@@ -67,7 +69,8 @@ class BotProcess:
             stderr=log,
             cwd=self.db_path.parent,
         )
-        self.slack.events_url = f"{self.url}/slack/events"
+        if self.mode == "--http":
+            self.slack.events_url = f"{self.url}/slack/events"
         async with httpx.AsyncClient() as client:
             for _ in range(300):
                 if self.process.returncode is not None:

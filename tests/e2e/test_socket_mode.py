@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -26,36 +26,16 @@ RECONNECT_BUDGET = 10.0  # seconds: the promise made to users for a dropped conn
 
 @dataclass
 class SocketBotProcess(BotProcess):
-    """The bot run as `aig-feedback run --socket`: an app-level token and no signing secret."""
+    """The bot run as `aig-feedback run --socket`: an app-level token and no signing secret;
+    /healthz answers 200 only once the socket is up."""
+
+    mode: ClassVar[str] = "--socket"
 
     def env(self) -> dict[str, str]:
         env = super().env()
         env.pop("SLACK_SIGNING_SECRET")
         env.setdefault("SLACK_APP_TOKEN", self.slack.app_token)  # extra_env may set another
         return env
-
-    async def start(self) -> None:
-        """Start the process and wait until /healthz answers 200 (so the socket is up)."""
-        log = self.log_path.open("ab")
-        self.process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "bot", "run", "--socket", "--host", "127.0.0.1"),
-            *("--port", str(self.port)),
-            env=self.env(),
-            stdout=log,
-            stderr=log,
-            cwd=self.db_path.parent,
-        )
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                if self.process.returncode is not None:
-                    raise RuntimeError(f"bot exited early:\n{self.output()[-3000:]}")
-                try:
-                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise TimeoutError(f"bot never became healthy:\n{self.output()[-3000:]}")
 
     async def health(self) -> tuple[int, dict[str, object]]:
         async with httpx.AsyncClient() as client:
