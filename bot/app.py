@@ -30,6 +30,7 @@ from bot.redact import Redactor
 from bot.routes import Gateways
 from bot.sampling.jobs import Pacer, Sampler
 from bot.sampling.scheduler import SAMPLE_JOB_ID, Schedule, sample_trigger
+from bot.scheduled import leading_job
 from bot.slack import Services, register_listeners
 from bot.slack.payloads import malformed_body
 from bot.slack.raters import RaterPolicy
@@ -110,7 +111,7 @@ class Bot:
                 job_id = f"{SAMPLE_JOB_ID}:{route.name}"
                 schedule.add(
                     job_id,
-                    _leading(job_id, store, _scheduled_sample(samplers[route.name])),
+                    leading_job(job_id, store, _scheduled_sample(samplers[route.name])),
                     sample_trigger(
                         cron=route.plan.cron,
                         interval_seconds=route.plan.interval_seconds,
@@ -119,12 +120,10 @@ class Bot:
                 )
             schedule.add(
                 DIGEST_JOB_ID,
-                _leading(
+                leading_job(
                     DIGEST_JOB_ID,
                     store,
-                    scheduled_digest(
-                        build_digests(routes, store=store, publisher=publisher), store
-                    ),
+                    scheduled_digest(build_digests(routes, store=store, publisher=publisher)),
                 ),
                 sample_trigger(cron=settings.digest_cron, interval_seconds=None, tz=settings.tz),
             )
@@ -307,24 +306,6 @@ async def _reject_malformed(request: web.Request, handler: Handler) -> web.Strea
             logger.warning("rejected a malformed request to %s: %s", EVENTS_PATH, reason)
             return web.json_response({"error": "malformed_request"}, status=400)
     return await handler(request)
-
-
-def _leading(
-    job_id: str, store: Store, work: Callable[[], Awaitable[None]]
-) -> Callable[[], Awaitable[None]]:
-    """A scheduled job that runs only on the replica leading scheduled work, and is recorded
-    so that a restart after downtime can make up for a missed run."""
-
-    async def job() -> None:
-        if not await store.try_lead("sampler"):
-            logger.info("%s skipped: another replica leads scheduled work", job_id)
-            return
-        try:
-            await work()
-        finally:
-            await store.job_ran(job_id, datetime.now(UTC))
-
-    return job
 
 
 def _scheduled_sample(sampler: Sampler) -> Callable[[], Awaitable[None]]:

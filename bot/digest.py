@@ -129,13 +129,11 @@ def build_digests(
     ]
 
 
-def scheduled_digest(digests: Sequence[Digest], store: Store) -> Callable[[], Awaitable[None]]:
-    """The `AIG_DIGEST_CRON` job: only the replica leading sampling posts."""
+def scheduled_digest(digests: Sequence[Digest]) -> Callable[[], Awaitable[None]]:
+    """The `AIG_DIGEST_CRON` job: each channel's digest, one failing not stopping the next.
+    (The composition root runs it only on the replica leading scheduled work.)"""
 
     async def digest() -> None:
-        if not await store.try_lead("sampler"):
-            logger.info("weekly digest skipped: another replica leads sampling")
-            return
         for each in digests:
             try:
                 await each.post()

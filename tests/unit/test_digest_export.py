@@ -20,6 +20,7 @@ from bot.publisher import SlackError, SlackPublisher
 from bot.reports import Period, Share
 from bot.routes import Route
 from bot.sandbox import SlackSandbox
+from bot.scheduled import leading_job
 from bot.store import Click, MemoryStore, Note, Store
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -145,10 +146,11 @@ async def test_scheduled_digest_posts_only_on_the_leader(store: Store, slack: Sl
             return False
 
     digest = Digest(store=store, publisher=publisher_for(slack), channel=CHANNEL, clock=lambda: NOW)
-    await scheduled_digest([digest], Follower())()
+    await leading_job("digest", Follower(), scheduled_digest([digest]))()
     assert slack.messages(CHANNEL) == []
-    await scheduled_digest([digest], store)()
+    await leading_job("digest", store, scheduled_digest([digest]))()
     assert len(slack.messages(CHANNEL)) == 1
+    assert await store.last_job_run("digest") is not None  # recorded for a catch-up
 
 
 async def test_scheduled_digest_logs_slack_errors_and_goes_on(
@@ -158,7 +160,7 @@ async def test_scheduled_digest_logs_slack_errors_and_goes_on(
     publisher = publisher_for(slack)
     broken = Digest(store=store, publisher=publisher, channel="C0NOPE", clock=lambda: NOW)
     fine = Digest(store=store, publisher=publisher, channel=CHANNEL, clock=lambda: NOW)
-    await scheduled_digest([broken, fine], store)()
+    await scheduled_digest([broken, fine])()
     assert len(slack.messages(CHANNEL)) == 1
     assert "could not post the digest to C0NOPE" in caplog.text
 
