@@ -193,7 +193,7 @@ def page_state(
             "blocks": v.blocks,
         }
         for v in slack.views(user)
-        if v.type == "modal" and v.id not in closed_views
+        if v.type == "modal" and not v.closed and v.id not in closed_views
     ]
     home = slack.home(user)
     names = {**slack.users, **teammates}

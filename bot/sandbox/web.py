@@ -1,11 +1,11 @@
 """The interactive sandbox page: the feedback channel as a person sees it in Slack, in a browser.
 
 `SandboxWeb` serves a plain HTML/CSS/JS page (`static/`) on loopback and the small JSON API behind
-it. The page renders each message from its Block Kit itself, escaping everything; its buttons and
-its slash-command box go through `SlackSandbox`'s driver, so the bot receives the same signed
-requests Slack would send. `GET /api/events` (server-sent events) tells the page when anything
-changed and the page reloads `GET /api/state`. A side panel lists the sandbox gateway's calls,
-and each one is also printed to the terminal when `echo` is set.
+it. The page renders each message from its Block Kit itself, escaping everything; its buttons, its
+modals' Submit and its slash-command box go through `SlackSandbox`'s driver, so the bot receives
+the same signed requests Slack would send. `GET /api/events` (server-sent events) tells the page
+when anything changed and the page reloads `GET /api/state`. A side panel lists the sandbox
+gateway's calls, and each one is also printed to the terminal when `echo` is set.
 
 Must not: import the bot, or keep Slack or gateway state of its own beyond which modals a person
 closed on the page. It only reads and drives the two sandboxes.
@@ -98,6 +98,7 @@ class SandboxWeb:
         app.router.add_post("/api/slash", self._slash)
         app.router.add_post("/api/click", self._click)
         app.router.add_post("/api/views/{view_id}/close", self._close_view)
+        app.router.add_post("/api/views/{view_id}/submit", self._submit_view)
         app.router.add_post("/api/home/open", self._open_home)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -305,6 +306,44 @@ class SandboxWeb:
         self._poke.set()
         return web.json_response({"closed": True}, headers=_HEADERS)
 
+    async def _submit_view(self, request: web.Request) -> web.Response:
+        """The person pressed a modal's Submit: Slack sends the bot a signed `view_submission`
+        with what they filled in, then closes the modal, shows its errors or updates it."""
+        args = await _json_body(request)
+        user, view_id = _user_of(args), request.match_info["view_id"]
+        inputs = _inputs_of(args.get("inputs", {}))
+        if isinstance(inputs, str):
+            return _error(400, inputs)
+        title = next((_title(v.raw) for v in self.slack.views(user) if v.id == view_id), view_id)
+        try:
+            result = await self.slack.submit_view(view_id, inputs, user=user)
+        except (LookupError, ValueError) as exc:
+            return _error(400, str(exc))
+        if result.closed:
+            note = "closed"
+        elif result.errors:
+            note = "errors: " + "; ".join(result.errors.values())
+        else:
+            note = "kept open"
+        row = self.feed.add_page_action(
+            f"{user} submitted {title}",
+            status=result.status,
+            error=result.error,
+            log_id=None,
+            note=f"{note}, acked in {result.elapsed * 1000:.0f} ms",
+        )
+        self._echo(row)
+        return web.json_response(
+            {
+                "status": result.status,
+                "error": result.error,
+                "errors": result.errors or {},
+                "closed": result.closed,
+                "elapsed_ms": _ms(result.elapsed),
+            },
+            headers=_HEADERS,
+        )
+
     def _echo(self, row: Activity) -> None:
         if self.echo is not None:
             self.echo(row.line())
@@ -334,6 +373,27 @@ def _user_of(args: JSON) -> str:
     if not _USER.fullmatch(user):
         raise web.HTTPBadRequest(text="user must be a Slack user ID such as U0DANA")
     return user
+
+
+def _inputs_of(raw: Any) -> dict[str, str | list[str] | None] | str:
+    """A submission's inputs by action_id, or what is wrong with them."""
+    problem = "inputs must map action_ids to text, an option value, a list of them, or null"
+    if not isinstance(raw, dict):
+        return problem
+    inputs: dict[str, str | list[str] | None] = {}
+    for key, value in raw.items():
+        if value is None or isinstance(value, str):
+            inputs[key] = value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            inputs[key] = list(value)
+        else:
+            return problem
+    return inputs
+
+
+def _title(view: JSON) -> str:
+    title = view.get("title")
+    return str(title.get("text", "")) if isinstance(title, dict) else ""
 
 
 def _error(status: int, message: str) -> web.Response:

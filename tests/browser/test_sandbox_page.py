@@ -185,3 +185,32 @@ async def home_shown(page: Any, demo: DemoStack, user: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"the Home tab never showed {user}'s Home: {demo.slack.home(user)}")
+
+
+async def test_the_reason_modal_is_filled_in_and_submitted_in_the_browser(
+    browser: Any, demo: DemoStack, artifacts: Path
+) -> None:
+    """👎 opens "Why 👎?"; Save without a reason is refused in the dialog, then a reason and a
+    note are saved: the dialog closes and the sample shows the reason."""
+    from playwright.async_api import expect
+
+    page, errors = await open_page(browser, demo)
+    await page.get_by_label("Message or slash command").fill("/aig sample 1")
+    await page.keyboard.press("Enter")
+    post = page.locator('article.msg[data-kind="message"]').first
+    await expect(post).to_contain_text("No votes yet", timeout=20_000)
+    await post.get_by_role("button", name="👎 Bad").click()
+    dialog = page.get_by_role("dialog", name="Why 👎?")
+    await expect(dialog).to_contain_text("Main reason", timeout=10_000)
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog.locator(".modal-error")).to_contain_text("required")
+    await dialog.get_by_role("radio", name="Wrong or hallucinated").check()
+    await dialog.locator("textarea").fill("Quotes a <b>policy</b> we don't have")
+    await page.screenshot(path=str(artifacts / "sandbox-reason-modal.png"))
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog).to_have_count(0, timeout=10_000)
+    await expect(post).to_contain_text("📝 1 reason", timeout=10_000)
+    await expect(post).to_contain_text("Quotes a <b>policy</b> we don't have")
+    submitted = page.locator("#activity .row.page", has_text="U0DANA submitted Why 👎?")
+    await expect(submitted).to_have_count(1)
+    assert errors == []

@@ -198,3 +198,75 @@ async def test_opening_the_home_tab_sends_app_home_opened(
     assert response.status_code == 200 and response.json()["status"] != 0
     rows = (await state(page, "U0ALEX"))["activity"]
     assert any(r["source"] == "page" and r["title"] == "U0ALEX opened the App Home" for r in rows)
+
+
+async def _reason_view(page: httpx.AsyncClient, demo: DemoStack, user: str) -> tuple[str, str]:
+    """Clicks 👎 on a fresh sample as `user` and returns (message ts, the "Why 👎?" view id)."""
+    await sample(page, demo, 1)
+    message = demo.slack.messages(CHANNEL)[0]
+    clicked = await page.post(
+        "/api/click",
+        json={
+            "user": user,
+            "ts": message.ts,
+            "action_id": ids.VOTE_DOWN,
+            "value": log_id_of(message.blocks),
+            "label": "👎 Bad",
+        },
+    )
+    assert clicked.status_code == 200 and clicked.json()["status"] == 200
+    await demo.slack.wait_for(
+        lambda: any(v.type == "modal" and not v.closed for v in demo.slack.views(user)),
+        timeout=5,
+    )
+    [modal] = (await state(page, user))["modals"]
+    assert modal["title"] == "Why 👎?" and modal["submit"] == "Save"
+    return message.ts, str(modal["id"])
+
+
+async def test_reason_modal_submitted_from_the_page_closes_and_shows_on_the_sample(
+    page: httpx.AsyncClient, demo: DemoStack
+) -> None:
+    """Save in "Why 👎?" sends a view_submission; the modal closes and the card counts it."""
+    ts, view_id = await _reason_view(page, demo, "U0SAM")
+    inputs = {ids.REASON_CATEGORY: "wrong", ids.REASON_NOTE: "Quotes a policy we don't have"}
+    response = await page.post(
+        f"/api/views/{view_id}/submit", json={"user": "U0SAM", "inputs": inputs}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["closed"] is True and body["errors"] == {} and body["error"] is None
+    assert (await state(page, "U0SAM"))["modals"] == []
+    await demo.slack.wait_for(
+        lambda: "📝 1 reason" in _text(demo.slack.message(CHANNEL, ts).blocks), timeout=10
+    )
+    shown = _text(demo.slack.message(CHANNEL, ts).blocks)
+    assert "wrong" in shown and "Quotes a policy we don't have" in shown
+    rows = (await state(page, "U0SAM"))["activity"]
+    assert any(r["source"] == "page" and r["title"] == "U0SAM submitted Why 👎?" for r in rows)
+
+
+async def test_reason_modal_submission_without_a_reason_is_refused(
+    page: httpx.AsyncClient, demo: DemoStack
+) -> None:
+    """Like Slack's client, the page can't submit "Why 👎?" without its required reason, nor
+    an option it does not offer; the modal stays open."""
+    _, view_id = await _reason_view(page, demo, "U0SAM")
+    submit = f"/api/views/{view_id}/submit"
+    missing = await page.post(
+        submit, json={"user": "U0SAM", "inputs": {ids.REASON_NOTE: "no category"}}
+    )
+    assert missing.status_code == 400 and "required" in missing.json()["error"]
+    unknown = await page.post(
+        submit, json={"user": "U0SAM", "inputs": {ids.REASON_CATEGORY: "not-an-option"}}
+    )
+    assert unknown.status_code == 400 and "offers no option" in unknown.json()["error"]
+    malformed = await page.post(submit, json={"user": "U0SAM", "inputs": {"x": 1}})
+    assert malformed.status_code == 400
+    gone = await page.post("/api/views/V0NOPE/submit", json={"user": "U0SAM", "inputs": {}})
+    assert gone.status_code == 400 and "no modal" in gone.json()["error"]
+    assert len((await state(page, "U0SAM"))["modals"]) == 1
+
+
+def _text(blocks: object) -> str:
+    return json.dumps(blocks, ensure_ascii=False)

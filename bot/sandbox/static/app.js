@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const { blocks, mrkdwn, el } = window.BlockKit;
+  const { blocks, mrkdwn, el, inputValues } = window.BlockKit;
   const $ = (id) => document.getElementById(id);
   const USER_KEY = "aig-sandbox-user";
   const page = {
@@ -246,16 +246,62 @@
     close.addEventListener("click", () => call(`/api/views/${encodeURIComponent(modal.id)}/close`, {})
       .catch((error) => toast(error.message, true)));
     foot.append(close);
+    const problem = el("div", "modal-error");
+    problem.setAttribute("role", "alert");
+    problem.hidden = true;
     if (modal.submit) {
       const submit = el("button", "bk-button primary", modal.submit);
       submit.type = "button";
-      submit.disabled = true;
-      submit.title = "view submissions are not sent by the sandbox yet";
+      submit.addEventListener("click", () => submitModal(modal, dialog, submit));
       foot.append(submit);
     }
-    dialog.append(head, body, foot);
+    dialog.append(head, body, problem, foot);
     overlay.append(dialog);
     root.replaceChildren(overlay);
+  }
+
+  // Submit: Slack sends the bot a `view_submission` with what was filled in. The modal closes,
+  // or stays open with the bot's errors under the inputs they name (or the sandbox's refusal).
+  async function submitModal(modal, dialog, submit) {
+    submit.disabled = true;
+    dialog.querySelectorAll(".bk-input-error, .modal-error").forEach((node) => {
+      node.textContent = "";
+      node.hidden = true;
+    });
+    const shown = (text) => {
+      const problem = dialog.querySelector(".modal-error");
+      problem.textContent = text;
+      problem.hidden = false;
+    };
+    try {
+      const response = await fetch(`/api/views/${encodeURIComponent(modal.id)}/submit`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ user: page.me, inputs: inputValues(dialog) }),
+      });
+      let answer = {};
+      try { answer = await response.json(); } catch (_) { answer = {}; }
+      if (!response.ok) { shown(answer.error || `HTTP ${response.status}`); return; }
+      if (answer.error) { shown(explain(answer.error)); return; }
+      const left = [];
+      Object.entries(answer.errors || {}).forEach(([blockId, text]) => {
+        const block = [...dialog.querySelectorAll("[data-block-id]")]
+          .find((node) => node.dataset.blockId === blockId);
+        const slot = block && block.querySelector(".bk-input-error");
+        if (slot) { slot.textContent = String(text); slot.hidden = false; } else left.push(String(text));
+      });
+      if (left.length) shown(left.join(" "));
+      if (answer.closed) {
+        const root = $("modal-root");
+        root.replaceChildren();
+        delete root.dataset.signature;
+      }
+      refresh();
+    } catch (error) {
+      shown(error.message);
+    } finally {
+      submit.disabled = false;
+    }
   }
 
   function renderActivity(state) {

@@ -1,7 +1,8 @@
 // Block Kit and mrkdwn rendered with DOM nodes only: every piece of message text reaches the page
 // through textContent or an attribute, never through innerHTML, so nothing a message says can
 // become markup or script. Covers what the bot sends (header, section with fields, context,
-// divider, image, actions with buttons) and shows anything else as a labelled placeholder.
+// divider, image, actions with buttons, and input blocks as editable controls) and shows anything
+// else as a labelled placeholder.
 "use strict";
 
 (function () {
@@ -217,6 +218,100 @@
     return el("span", "bk-unsupported", `[${item.type} — not interactive in the sandbox]`);
   }
 
+  let controls = 0; // names radio groups apart, one per rendered element
+
+  function optionText(option, ctx) {
+    const text = option && option.text;
+    if (text && text.type === "mrkdwn") return mrkdwn(text.text, ctx);
+    return document.createTextNode(text ? String(text.text ?? "") : "");
+  }
+
+  function choices(item, ctx, kind) {
+    const group = el("div", `bk-choices ${kind}`);
+    group.setAttribute("role", kind === "radio" ? "radiogroup" : "group");
+    const name = `bk-${kind}-${++controls}`;
+    const chosen = new Set(kind === "radio"
+      ? [item.initial_option && item.initial_option.value]
+      : (item.initial_options || []).map((o) => o && o.value));
+    (item.options || []).forEach((option) => {
+      const row = el("label", "bk-choice");
+      const box = el("input");
+      box.type = kind;
+      box.name = name;
+      box.value = String(option.value ?? "");
+      box.checked = chosen.has(option.value);
+      row.append(box, optionText(option, ctx));
+      group.append(row);
+    });
+    return group;
+  }
+
+  function select(item) {
+    const node = el("select", "bk-select");
+    const none = el("option", "", item.placeholder ? String(item.placeholder.text ?? "") : "Select an option");
+    none.value = "";
+    node.append(none);
+    const add = (parent, option) => {
+      const entry = el("option", "", option.text ? String(option.text.text ?? "") : "");
+      entry.value = String(option.value ?? "");
+      parent.append(entry);
+    };
+    (item.options || []).forEach((option) => add(node, option));
+    (item.option_groups || []).forEach((group) => {
+      const box = el("optgroup");
+      box.label = group.label ? String(group.label.text ?? "") : "";
+      (group.options || []).forEach((option) => add(box, option));
+      node.append(box);
+    });
+    node.value = item.initial_option ? String(item.initial_option.value ?? "") : "";
+    return node;
+  }
+
+  function textInput(item) {
+    const node = el(item.multiline ? "textarea" : "input", "bk-text-input");
+    if (!item.multiline) node.type = "text";
+    if (item.multiline) node.rows = 4;
+    if (item.placeholder) node.placeholder = String(item.placeholder.text ?? "");
+    if (Number.isInteger(item.max_length)) node.maxLength = item.max_length;
+    if (item.initial_value !== undefined) node.value = String(item.initial_value ?? "");
+    return node;
+  }
+
+  // An input block's element as an editable control, tagged with its action_id and type so
+  // `inputValues` can read it back; types the sandbox can't fill show as a placeholder.
+  function control(item, ctx) {
+    if (!item || typeof item !== "object") return el("span");
+    const make = {
+      plain_text_input: () => textInput(item),
+      radio_buttons: () => choices(item, ctx, "radio"),
+      checkboxes: () => choices(item, ctx, "checkbox"),
+      static_select: () => select(item),
+    }[item.type];
+    if (!make) return el("span", "bk-unsupported", `[${item.type} — not editable in the sandbox]`);
+    const node = make();
+    node.dataset.actionId = String(item.action_id ?? "");
+    node.dataset.inputType = item.type;
+    return node;
+  }
+
+  // What was filled in under `root`, by action_id: text, the chosen option's value (or null),
+  // or the list of ticked values.
+  function inputValues(root) {
+    const values = {};
+    root.querySelectorAll("[data-input-type]").forEach((node) => {
+      const type = node.dataset.inputType;
+      let value;
+      if (type === "plain_text_input") value = node.value;
+      else if (type === "static_select") value = node.value === "" ? null : node.value;
+      else {
+        const ticked = [...node.querySelectorAll("input:checked")].map((box) => box.value);
+        value = type === "checkboxes" ? ticked : (ticked[0] ?? null);
+      }
+      values[node.dataset.actionId] = value;
+    });
+    return values;
+  }
+
   function richText(item) {
     if (!item || typeof item !== "object") return "";
     if (typeof item.text === "string") return item.text;
@@ -261,12 +356,15 @@
       return node;
     },
     input(block, ctx) {
-      const node = el("label", "bk-input");
-      node.append(el("span", "bk-input-label", block.label ? String(block.label.text ?? "") : ""));
-      const field = el("input");
-      field.disabled = true;
-      field.placeholder = "input elements are shown, not submitted, in the sandbox";
-      node.append(field);
+      const node = el("div", "bk-input");
+      const label = el("span", "bk-input-label", block.label ? String(block.label.text ?? "") : "");
+      if (block.optional) label.append(el("span", "bk-input-optional", " (optional)"));
+      node.append(label);
+      node.append(control(block.element, ctx));
+      if (block.hint) node.append(el("div", "bk-input-hint", String(block.hint.text ?? "")));
+      const error = el("div", "bk-input-error");
+      error.hidden = true;
+      node.append(error);
       return node;
     },
     markdown(block) { return el("div", "bk-markdown", String(block.text ?? "")); },
@@ -285,5 +383,5 @@
     return fragment;
   }
 
-  window.BlockKit = { blocks, mrkdwn, formatDate, el };
+  window.BlockKit = { blocks, mrkdwn, formatDate, el, inputValues };
 })();
