@@ -159,7 +159,7 @@ async def _run(args: argparse.Namespace) -> int:
         await stop.wait()
         logger.info("shutting down")
     finally:
-        await bot.stop(timeout=6.0)  # with the HTTP drain, well inside a 10 s SIGTERM grace
+        await bot.stop(timeout=5.0)  # with the HTTP drain and listener work, inside 10 s
     return 0
 
 

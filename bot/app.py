@@ -56,6 +56,7 @@ class Bot:
     outbox: OutboxWorker
     schedule: Schedule
     app: AsyncApp
+    services: Services
     socket: SocketModeLink | None = None
     _outbox_task: asyncio.Task[None] | None = None
     _runner: web.AppRunner | None = None
@@ -156,6 +157,7 @@ class Bot:
             outbox=outbox,
             schedule=schedule,
             app=app,
+            services=services,
         )
 
     @property
@@ -244,6 +246,7 @@ class Bot:
             self._outbox_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._outbox_task
+        await self.services.settle(timeout=1.0)  # replies and modals started by listeners
         await self.gateways.aclose()
         await self.store.close()
         logger.info("stopped")

@@ -42,6 +42,16 @@ class Services:
         self.tasks.add(task)
         task.add_done_callback(self._finished)
 
+    async def settle(self, timeout: float) -> None:
+        """At shutdown: let work started after acks finish for `timeout` s, then cancel it."""
+        if not self.tasks:
+            return
+        _, pending = await asyncio.wait(set(self.tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:

@@ -73,6 +73,10 @@ def build_engine(url: str) -> Engine:
     return engine
 
 
+class StoreClosed(SQLAlchemyError):
+    """A call reached the store after it was closed (work still running at shutdown)."""
+
+
 class SqlBase:
     """The engine, transactions and lifecycle every part of the SQL store shares."""
 
@@ -83,6 +87,7 @@ class SqlBase:
         # SQLite allows one writer: serialise here rather than retry on SQLITE_BUSY.
         self._lock: threading.Lock | None = threading.Lock() if self.dialect == "sqlite" else None
         self._leader: Connection | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -90,12 +95,19 @@ class SqlBase:
     async def _tx(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
             if self._lock is None:
+                self._check_open()
                 with self.engine.begin() as conn:
                     return fn(conn)
-            with self._lock, self.engine.begin() as conn:
-                return fn(conn)
+            with self._lock:
+                self._check_open()
+                with self.engine.begin() as conn:
+                    return fn(conn)
 
         return await asyncio.to_thread(run)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosed("the store is closed")
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
@@ -150,12 +162,21 @@ class SqlBase:
 
     async def close(self) -> None:
         def run() -> None:
+            self._closed = True
             if self._leader is not None:
                 self._leader.close()
                 self._leader = None
             self.engine.dispose()
 
-        await asyncio.to_thread(run)
+        def locked() -> None:
+            # SQLite: never close the connection under a query running on another thread
+            if self._lock is None:
+                run()
+                return
+            with self._lock:
+                run()
+
+        await asyncio.to_thread(locked)
 
     async def ping(self) -> bool:
         try:
