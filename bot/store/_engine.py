@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from bot.store._migrate import upgrade
@@ -73,6 +74,10 @@ def build_engine(url: str) -> Engine:
     return engine
 
 
+TX_ATTEMPTS = 4
+RETRYABLE = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
 class StoreClosed(SQLAlchemyError):
     """A call reached the store after it was closed (work still running at shutdown)."""
 
@@ -93,15 +98,28 @@ class SqlBase:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
     async def _tx(self, fn: Callable[[Connection], T]) -> T:
+        def once() -> T:
+            self._check_open()
+            with self.engine.begin() as conn:
+                return fn(conn)
+
         def run() -> T:
-            if self._lock is None:
-                self._check_open()
-                with self.engine.begin() as conn:
-                    return fn(conn)
-            with self._lock:
-                self._check_open()
-                with self.engine.begin() as conn:
-                    return fn(conn)
+            if self._lock is not None:
+                with self._lock:
+                    return once()
+            for attempt in range(1, TX_ATTEMPTS + 1):
+                try:
+                    return once()
+                except OperationalError as exc:
+                    # PostgreSQL breaks deadlocks and serialisation conflicts by aborting one
+                    # transaction; the documented remedy is to run it again.
+                    if (
+                        getattr(exc.orig, "sqlstate", None) not in RETRYABLE
+                        or attempt == TX_ATTEMPTS
+                    ):
+                        raise
+                    time.sleep(0.01 * attempt)
+            raise AssertionError("unreachable")
 
         return await asyncio.to_thread(run)
 

@@ -164,7 +164,13 @@ class SqlStore(OutboxQueries, ReportQueries):
                 _settle(waiter, outcome)
 
     def _record_clicks(self, conn: Connection, clicks: list[Click]) -> list[ClickOutcome]:
-        return [self._record_click(conn, click) for click in clicks]
+        # Rows are locked in log order (a stable sort keeps each log's clicks in arrival order),
+        # so two replicas committing bursts at once cannot deadlock on each other's rows.
+        order = sorted(range(len(clicks)), key=lambda i: clicks[i].log_id)
+        outcomes: dict[int, ClickOutcome] = {}
+        for i in order:
+            outcomes[i] = self._record_click(conn, clicks[i])
+        return [outcomes[i] for i in range(len(clicks))]
 
     def _record_click(self, conn: Connection, click: Click) -> ClickOutcome:
         at = _ts(click.at)
