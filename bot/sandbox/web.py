@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -28,6 +28,20 @@ from bot.sandbox._slack_records import JSON
 from bot.sandbox._web_state import Activity, ActivityFeed, page_state
 from bot.sandbox.gateway import GatewaySandbox
 from bot.sandbox.slack import SlackSandbox
+
+
+class Delivered(Protocol):
+    """How the bot answered something the page sent (a slash command, click, event, submit)."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def elapsed(self) -> float: ...
+
 
 __all__ = ["TEAMMATES", "SandboxWeb"]
 
@@ -229,18 +243,7 @@ class SandboxWeb:
         result = await self.slack.slash(
             rest.strip(), command=command, user=user, channel=self.channel
         )
-        row = self.feed.add_page_action(
-            f"{user} typed {text}",
-            status=result.status,
-            error=result.error,
-            log_id=None,
-            note=f"acked in {result.elapsed * 1000:.0f} ms",
-        )
-        self._echo(row)
-        return web.json_response(
-            {"status": result.status, "error": result.error, "elapsed_ms": _ms(result.elapsed)},
-            headers=_HEADERS,
-        )
+        return self._answered(f"{user} typed {text}", result)
 
     async def _click(self, request: web.Request) -> web.Response:
         args = await _json_body(request)
@@ -266,39 +269,13 @@ class SandboxWeb:
             return _error(404, str(exc))
         except ValueError as exc:
             return _error(400, str(exc))
-        row = self.feed.add_page_action(
-            f"{user} clicked {label}",
-            status=result.status,
-            error=result.error,
-            log_id=value,
-            note=f"acked in {result.elapsed * 1000:.0f} ms",
-        )
-        self._echo(row)
-        return web.json_response(
-            {"status": result.status, "error": result.error, "elapsed_ms": _ms(result.elapsed)},
-            headers=_HEADERS,
-        )
+        return self._answered(f"{user} clicked {label}", result, log_id=value)
 
     async def _open_home(self, request: web.Request) -> web.Response:
         """The person opened the app's Home tab: Slack sends the bot `app_home_opened`."""
         user = _user_of(await _json_body(request))
         delivery = await self.slack.open_home(user)
-        row = self.feed.add_page_action(
-            f"{user} opened the App Home",
-            status=delivery.status,
-            error=delivery.error,
-            log_id=None,
-            note=f"app_home_opened acked in {delivery.elapsed * 1000:.0f} ms",
-        )
-        self._echo(row)
-        return web.json_response(
-            {
-                "status": delivery.status,
-                "error": delivery.error,
-                "elapsed_ms": _ms(delivery.elapsed),
-            },
-            headers=_HEADERS,
-        )
+        return self._answered(f"{user} opened the App Home", delivery, note="app_home_opened")
 
     async def _close_view(self, request: web.Request) -> web.Response:
         await _json_body(request)
@@ -325,24 +302,33 @@ class SandboxWeb:
             note = "errors: " + "; ".join(result.errors.values())
         else:
             note = "kept open"
-        row = self.feed.add_page_action(
+        return self._answered(
             f"{user} submitted {title}",
+            result,
+            note=f"{note},",
+            extra={"errors": result.errors or {}, "closed": result.closed},
+        )
+
+    def _answered(
+        self,
+        what: str,
+        result: Delivered,
+        *,
+        log_id: str | None = None,
+        note: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> web.Response:
+        """Log what the person did and how the bot answered, and tell the page."""
+        row = self.feed.add_page_action(
+            what,
             status=result.status,
             error=result.error,
-            log_id=None,
-            note=f"{note}, acked in {result.elapsed * 1000:.0f} ms",
+            log_id=log_id,
+            note=f"{note} acked in {result.elapsed * 1000:.0f} ms".lstrip(),
         )
         self._echo(row)
-        return web.json_response(
-            {
-                "status": result.status,
-                "error": result.error,
-                "errors": result.errors or {},
-                "closed": result.closed,
-                "elapsed_ms": _ms(result.elapsed),
-            },
-            headers=_HEADERS,
-        )
+        body = {"status": result.status, "error": result.error, "elapsed_ms": _ms(result.elapsed)}
+        return web.json_response({**body, **(extra or {})}, headers=_HEADERS)
 
     def _echo(self, row: Activity) -> None:
         if self.echo is not None:
